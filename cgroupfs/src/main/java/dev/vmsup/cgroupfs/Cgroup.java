@@ -1,0 +1,49 @@
+package dev.vmsup.cgroupfs;
+
+import java.util.Set;
+
+/** An existing cgroup: placement of processes and single threads, limits, stats and removal. */
+public interface Cgroup {
+    CgroupPath path();
+
+    /** True if the {@link Hierarchy#create} that returned this handle made the leaf directory. */
+    boolean created();
+
+    /**
+     * Moves a whole process (all its threads): v1 {@code cgroup.procs} in every hierarchy used, v2
+     * {@code cgroup.procs}. Retries the transient EINVAL of a task still being set up.
+     */
+    Placement addProcess(int pid);
+
+    /**
+     * Moves one thread ("AddTask"): v1 {@code tasks} in every hierarchy used; v2 {@code cgroup.threads}, which
+     * the kernel accepts only within the thread's own threaded domain. ESRCH is {@link Placement#GONE}.
+     */
+    Placement addThread(int tid);
+
+    /** Thread-group ids in this cgroup (not descendants). */
+    Set<Integer> processes();
+
+    /** Thread ids in this cgroup (not descendants). */
+    Set<Integer> threads();
+
+    /**
+     * Creates (or loads) a child that takes single threads of this cgroup's processes: on v2 a threaded
+     * cgroup, prepared in the order the kernel needs (mkdir, {@code threaded} into {@code cgroup.type}, then the
+     * available threaded controllers enabled in this cgroup's {@code cgroup.subtree_control}); on v1 an
+     * ordinary child (with the parent's cpuset copied in).
+     */
+    Cgroup createThreadedChild(String name);
+
+    /** Writes the non-null fields of {@code resources}; a controller that is not available is an error. */
+    void setResources(Resources resources);
+
+    CgroupStats stats();
+
+    /**
+     * Removes this cgroup and everything below it, deepest first. Remaining tasks of each cgroup are moved to
+     * its parent before the rmdir, EBUSY is retried with bounded backoff, and nothing above this cgroup is
+     * removed. A cgroup that no longer exists counts as removed.
+     */
+    DeleteReport delete();
+}

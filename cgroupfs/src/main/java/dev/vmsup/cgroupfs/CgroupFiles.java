@@ -1,0 +1,179 @@
+package dev.vmsup.cgroupfs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import jnr.constants.platform.OpenFlags;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.util.DefaultPOSIXHandler;
+
+/**
+ * Reads and writes cgroupfs control files with the kernel's errno kept: writes, mkdir and rmdir go
+ * through the C library so that EBUSY, ENOSPC, EINVAL, ESRCH and EOPNOTSUPP reach the caller exactly.
+ * Shared by the v1 and v2 implementations; every failure is a {@link CgroupException}.
+ */
+public final class CgroupFiles {
+    private static final int WRITE_FLAGS = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_TRUNC.intValue()
+            | OpenFlags.O_CLOEXEC.intValue();
+
+    private static volatile POSIX posix;
+
+    private CgroupFiles() {
+    }
+
+    private static POSIX posix() {
+        POSIX p = posix;
+        if (p == null) {
+            synchronized (CgroupFiles.class) {
+                if (posix == null) {
+                    posix = POSIXFactory.getNativePOSIX(new ErrnoOnlyHandler());
+                }
+                p = posix;
+            }
+        }
+        return p;
+    }
+
+    /** Writes {@code value} in one write(2), as cgroupfs expects. */
+    public static void write(Path file, String value) {
+        Errno errno = tryWrite(file, value);
+        if (errno != null) {
+            throw new CgroupException("write", file, value, errno, null);
+        }
+    }
+
+    /** Writes {@code value}; returns null on success or the errno the kernel answered. */
+    public static Errno tryWrite(Path file, String value) {
+        POSIX p = posix();
+        int fd = p.open(file.toString(), WRITE_FLAGS, 0);
+        if (fd < 0) {
+            return Errno.of(p.errno());
+        }
+        try {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            int n = p.write(fd, bytes, bytes.length);
+            if (n < 0) {
+                return Errno.of(p.errno());
+            }
+            return n == bytes.length ? null : Errno.EINVAL;
+        } finally {
+            p.close(fd);
+        }
+    }
+
+    /** Creates one directory; true if created, false if it already existed. */
+    public static boolean mkdir(Path dir) {
+        POSIX p = posix();
+        if (p.mkdir(dir.toString(), 0755) == 0) {
+            return true;
+        }
+        Errno errno = Errno.of(p.errno());
+        if (errno == Errno.EEXIST && Files.isDirectory(dir)) {
+            return false;
+        }
+        throw new CgroupException("mkdir", dir, null, errno, null);
+    }
+
+    /** Removes one (cgroup) directory; returns null on success or the errno. */
+    public static Errno rmdir(Path dir) {
+        POSIX p = posix();
+        return p.rmdir(dir.toString()) == 0 ? null : Errno.of(p.errno());
+    }
+
+    public static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CgroupException("read", file, null, errnoOf(e), null, e);
+        }
+    }
+
+    /** Reads a file of one number a line ({@code cgroup.procs}, {@code tasks}, {@code cgroup.threads}). */
+    public static List<Integer> readIds(Path file) {
+        List<Integer> ids = new ArrayList<>();
+        for (String line : read(file).split("\n")) {
+            if (!line.isBlank()) {
+                ids.add(Integer.parseInt(line.strip()));
+            }
+        }
+        return ids;
+    }
+
+    /** Reads a flat-keyed file such as {@code cpu.stat} or {@code memory.stat} ("key value" a line). */
+    public static Map<String, Long> readKeyed(Path file) {
+        Map<String, Long> values = new LinkedHashMap<>();
+        for (String line : read(file).split("\n")) {
+            String[] kv = line.strip().split("\\s+");
+            if (kv.length == 2) {
+                try {
+                    values.put(kv[0], Long.parseLong(kv[1]));
+                } catch (NumberFormatException ignored) {
+                    // non-numeric entries carry nothing this library reports
+                }
+            }
+        }
+        return values;
+    }
+
+    /** Reads a file holding one number, or "max" (returned as -1). */
+    public static long readLong(Path file) {
+        String s = read(file).strip();
+        if (s.equals("max")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new CgroupException("read", file, null, Errno.EINVAL, "not a number: '" + s + "'", e);
+        }
+    }
+
+    /** Best mapping of a JDK I/O exception to an errno (reads only; writes use the errno directly). */
+    static Errno errnoOf(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return Errno.ENOENT;
+        }
+        if (e instanceof AccessDeniedException) {
+            return Errno.EACCES;
+        }
+        if (e instanceof NotDirectoryException) {
+            return Errno.ENOTDIR;
+        }
+        String reason = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
+        reason = reason == null ? "" : reason.toLowerCase(Locale.ROOT);
+        for (Errno errno : Errno.values()) {
+            if (!reason.isEmpty() && reason.contains(errno.meaning())) {
+                return errno;
+            }
+        }
+        if (reason.contains("no such process")) {
+            return Errno.ESRCH;
+        }
+        return Errno.UNKNOWN;
+    }
+
+    /** jnr's default handler throws on any failed call; here the caller reads errno itself. */
+    private static final class ErrnoOnlyHandler extends DefaultPOSIXHandler {
+        @Override
+        public void error(jnr.constants.platform.Errno error, String extraData) {
+            // reported through errno() by the caller
+        }
+
+        @Override
+        public void error(jnr.constants.platform.Errno error, String methodName, String extraData) {
+            // reported through errno() by the caller
+        }
+    }
+}

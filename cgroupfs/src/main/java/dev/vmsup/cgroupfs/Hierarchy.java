@@ -1,0 +1,39 @@
+package dev.vmsup.cgroupfs;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One way of addressing cgroups on this host: the v1 controller hierarchies used together, or the v2
+ * unified hierarchy. Callers work through this interface and {@link Cgroup} and never ask which
+ * version they have, except to log it.
+ */
+public interface Hierarchy {
+    CgroupVersion version();
+
+    /** The controllers this hierarchy works with (v1: the mounted ones it was given; v2: available at the root). */
+    Set<String> controllers();
+
+    boolean exists(CgroupPath path);
+
+    /**
+     * Creates the cgroup and any missing ancestors (idempotent). An existing cgroup is loaded as it is:
+     * its limits are never reset. {@link Cgroup#created()} says whether this call made the leaf.
+     */
+    Cgroup create(CgroupPath path);
+
+    /** Opens an existing cgroup; ENOENT if it does not exist. */
+    Cgroup load(CgroupPath path);
+
+    /**
+     * Where one thread of a process is, per hierarchy this object uses (v1: keyed by controller; v2: one
+     * entry keyed "unified"), read from {@code /proc/<pid>/task/<tid>/cgroup}. ESRCH if the thread is gone.
+     */
+    Map<String, CgroupPath> placementOf(int pid, int tid);
+
+    /** True if the thread is in {@code path} in every hierarchy this object uses. */
+    default boolean isPlaced(CgroupPath path, int pid, int tid) {
+        Map<String, CgroupPath> placement = placementOf(pid, tid);
+        return !placement.isEmpty() && placement.values().stream().allMatch(path::equals);
+    }
+}
