@@ -21,7 +21,10 @@ public interface Cgroup {
      */
     Placement addThread(int tid);
 
-    /** Thread-group ids in this cgroup (not descendants). */
+    /**
+     * Thread-group ids in this cgroup (not descendants). A v2 threaded cgroup cannot list processes (the
+     * kernel answers EOPNOTSUPP): use {@link #threads()} there.
+     */
     Set<Integer> processes();
 
     /** Thread ids in this cgroup (not descendants). */

@@ -228,6 +228,33 @@ class V1HierarchyTest {
     }
 
     @Test
+    void persistentEinvalIsRetriedThenReported() throws Exception {
+        // per-CPU kernel threads (PF_NO_SETAFFINITY) are refused with EINVAL by cgroup.procs every time
+        int kthread = -1;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (name.chars().allMatch(Character::isDigit)
+                        && Files.readString(p.resolve("comm")).strip().equals("ksoftirqd/0")) {
+                    kthread = Integer.parseInt(name);
+                    break;
+                }
+            }
+        }
+        Prerequisites.require(kthread > 0, "a ksoftirqd/0 kernel thread");
+        Backoff three = new Backoff(3, Duration.ofMillis(40), Duration.ofMillis(40));
+        V1Hierarchy cpu = new V1Hierarchy(Map.of("cpu", host.v1Mounts().get("cpu")), host.procRoot(), three, three);
+        Cgroup c = cpu.create(parent.child("einval"));
+        int id = kthread;
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> c.addProcess(id))
+                .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("two waits between three tries")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(80));
+        assertThat(c.processes()).doesNotContain(kthread);
+    }
+
+    @Test
     void deleteMovesRemainingTasksToTheParentFirst() {
         Cgroup sandbox = v1.create(parent.child("kata_busy"));
         Cgroup vcpu = sandbox.createThreadedChild("vcpu");

@@ -59,7 +59,7 @@ final class V2Cgroup implements Cgroup {
             case EOPNOTSUPP -> name.equals("cgroup.threads")
                     ? "the thread's process is in another threaded domain (a thread can move only inside the "
                             + "threaded subtree of its own process)"
-                    : "the target is threaded; a whole process goes to its threaded domain root";
+                    : "the target's cgroup.type is 'domain invalid' (a domain below a threaded cgroup)";
             case EBUSY -> "no internal processes: " + path + " has domain controllers enabled for its children";
             case ENOENT -> "cgroup " + path + " was removed";
             default -> null;
