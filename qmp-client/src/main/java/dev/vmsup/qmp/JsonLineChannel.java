@@ -1,0 +1,134 @@
+package dev.vmsup.qmp;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * The generic layer under QMP: one JSON object per line over a stream socket. Knows nothing of QMP. A line
+ * longer than the limit or one that is not a JSON object is a protocol error that closes the channel; the
+ * close handler is called exactly once with the cause (a {@link QmpProtocolException}, or a
+ * {@link QmpDisconnectedException} when the peer or the caller closed it).
+ */
+final class JsonLineChannel {
+    private final NetSocket socket;
+    private final ObjectMapper mapper;
+    private final AtomicReference<QmpException> closeCause = new AtomicReference<>();
+    private volatile Consumer<QmpException> onClose = cause -> { };
+    private final int maxLineBytes;
+    private final Consumer<ObjectNode> onMessage;
+    private Buffer pending = Buffer.buffer();
+    private int scanned;
+
+    JsonLineChannel(NetSocket socket, ObjectMapper mapper, int maxLineBytes, Consumer<ObjectNode> onMessage) {
+        this.socket = socket;
+        this.mapper = mapper;
+        this.maxLineBytes = maxLineBytes;
+        this.onMessage = onMessage;
+        socket.handler(this::onBytes);
+        socket.exceptionHandler(e -> fail(new QmpDisconnectedException("QMP socket error: " + e.getMessage(), e)));
+        socket.closeHandler(v -> {
+            closeCause.compareAndSet(null, new QmpDisconnectedException("QMP connection closed by the peer", null));
+            onClose.accept(closeCause.get());
+        });
+    }
+
+    /** Splits the byte stream into lines; a line (or an unterminated tail) over the limit is a protocol error. */
+    private void onBytes(Buffer chunk) {
+        if (closeCause.get() != null) {
+            return;
+        }
+        pending.appendBuffer(chunk);
+        int start = 0;
+        for (int i = scanned; i < pending.length(); i++) {
+            if (pending.getByte(i) != '\n') {
+                continue;
+            }
+            if (i - start > maxLineBytes) {
+                break;
+            }
+            ObjectNode message = parse(pending.slice(start, i));
+            if (closeCause.get() != null) {
+                return;
+            }
+            if (message != null) {
+                onMessage.accept(message);
+            }
+            start = i + 1;
+        }
+        pending = start == 0 ? pending : pending.getBuffer(start, pending.length());
+        scanned = pending.length();
+        if (pending.length() > maxLineBytes) {
+            fail(new QmpProtocolException("message line longer than " + maxLineBytes + " bytes"));
+        }
+    }
+
+    void onClose(Consumer<QmpException> handler) {
+        this.onClose = handler;
+    }
+
+    private ObjectNode parse(Buffer line) {
+        byte[] bytes = line.getBytes();
+        int len = bytes.length;
+        while (len > 0 && (bytes[len - 1] == '\r' || bytes[len - 1] == ' ')) {
+            len--;
+        }
+        if (len == 0) {
+            return null;
+        }
+        try {
+            JsonNode node = mapper.readTree(bytes, 0, len);
+            if (node instanceof ObjectNode object) {
+                return object;
+            }
+            fail(new QmpProtocolException("message is not a JSON object: " + preview(bytes, len)));
+        } catch (IOException e) {
+            fail(new QmpProtocolException("malformed JSON from peer: " + preview(bytes, len), e));
+        }
+        return null;
+    }
+
+    private static String preview(byte[] bytes, int len) {
+        String s = new String(bytes, 0, Math.min(len, 120), java.nio.charset.StandardCharsets.UTF_8);
+        return len > 120 ? s + "..." : s;
+    }
+
+    /** Writes one message as a line. */
+    Future<Void> send(ObjectNode message) {
+        QmpException cause = closeCause.get();
+        if (cause != null) {
+            return Future.failedFuture(new QmpDisconnectedException("QMP connection is closed", cause));
+        }
+        try {
+            byte[] json = mapper.writeValueAsBytes(message);
+            Buffer buffer = Buffer.buffer(json.length + 1).appendBytes(json).appendByte((byte) '\n');
+            return socket.write(buffer);
+        } catch (IOException e) {
+            return Future.failedFuture(new QmpProtocolException("cannot encode message", e));
+        }
+    }
+
+    /** Closes with {@code cause} unless already closed; the close handler then sees this cause. */
+    void fail(QmpException cause) {
+        if (closeCause.compareAndSet(null, cause)) {
+            socket.close();
+        }
+    }
+
+    boolean isClosed() {
+        return closeCause.get() != null;
+    }
+
+    /** The cause the channel closed with, or null while open. */
+    QmpException closeCause() {
+        return closeCause.get();
+    }
+}

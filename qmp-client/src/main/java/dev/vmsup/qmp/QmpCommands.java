@@ -1,0 +1,98 @@
+package dev.vmsup.qmp;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.vertx.core.Future;
+
+/** Typed wrappers for the QMP commands a VMM supervisor needs, over a {@link QmpClient}. */
+public final class QmpCommands {
+    private static final TypeReference<List<CpuInfo>> CPU_LIST = new TypeReference<>() { };
+    private static final TypeReference<List<HotpluggableCpu>> SLOT_LIST = new TypeReference<>() { };
+
+    private final QmpClient client;
+
+    public QmpCommands(QmpClient client) {
+        this.client = Objects.requireNonNull(client);
+    }
+
+    public QmpClient client() {
+        return client;
+    }
+
+    public Future<QmpVersion> queryVersion() {
+        return client.execute("query-version").map(r -> convert(r, QmpVersion.class, "query-version"));
+    }
+
+    public Future<QmpStatus> queryStatus() {
+        return client.execute("query-status").map(r -> convert(r, QmpStatus.class, "query-status"));
+    }
+
+    public Future<Void> cont() {
+        return client.execute("cont").mapEmpty();
+    }
+
+    public Future<Void> stop() {
+        return client.execute("stop").mapEmpty();
+    }
+
+    /** Presses the ACPI power button; the guest decides whether to shut down. */
+    public Future<Void> systemPowerdown() {
+        return client.execute("system_powerdown").mapEmpty();
+    }
+
+    /** Ends QEMU at once; the connection closes right after the reply. */
+    public Future<Void> quit() {
+        return client.execute("quit").mapEmpty();
+    }
+
+    public Future<List<CpuInfo>> queryCpusFast() {
+        return client.execute("query-cpus-fast").map(r -> convert(r, CPU_LIST, "query-cpus-fast"));
+    }
+
+    public Future<List<HotpluggableCpu>> queryHotpluggableCpus() {
+        return client.execute("query-hotpluggable-cpus").map(r -> convert(r, SLOT_LIST, "query-hotpluggable-cpus"));
+    }
+
+    /** Plugs a CPU into an empty slot: driver = the slot's type, the slot's props, and {@code id}. */
+    public Future<Void> deviceAddCpu(HotpluggableCpu slot, String id) {
+        if (slot.plugged()) {
+            return Future.failedFuture(new IllegalArgumentException("CPU slot " + slot.props() + " is already plugged"));
+        }
+        ObjectNode args = QmpClient.MAPPER.createObjectNode();
+        args.put("driver", slot.type());
+        args.put("id", id);
+        for (Map.Entry<String, Long> p : slot.props().entrySet()) {
+            args.put(p.getKey(), p.getValue());
+        }
+        return client.execute("device_add", args).mapEmpty();
+    }
+
+    /** Asks for a device's removal; for a CPU the guest must acknowledge it (watch events, then query). */
+    public Future<Void> deviceDel(String id) {
+        ObjectNode args = QmpClient.MAPPER.createObjectNode();
+        args.put("id", id);
+        return client.execute("device_del", args).mapEmpty();
+    }
+
+    private static <T> T convert(JsonNode node, Class<T> type, String command) {
+        try {
+            return QmpClient.MAPPER.treeToValue(node, type);
+        } catch (Exception e) {
+            throw new QmpProtocolException("unexpected reply to " + command + ": " + node, e);
+        }
+    }
+
+    private static <T> T convert(JsonNode node, TypeReference<T> type, String command) {
+        try {
+            return QmpClient.MAPPER.readValue(QmpClient.MAPPER.treeAsTokens(node), type);
+        } catch (Exception e) {
+            throw new QmpProtocolException("unexpected reply to " + command + ": " + node, e);
+        }
+    }
+}
