@@ -6,6 +6,12 @@ import java.util.Set;
 public interface Cgroup {
     CgroupPath path();
 
+    /**
+     * The controllers whose files this cgroup has (v1: the hierarchies used; v2: its {@code cgroup.controllers},
+     * i.e. what its parent enabled).
+     */
+    Set<String> controllers();
+
     /** True if the {@link Hierarchy#create} that returned this handle made the leaf directory. */
     boolean created();
 

@@ -31,6 +31,12 @@ public interface Hierarchy {
      */
     Map<String, CgroupPath> placementOf(int pid, int tid);
 
+    /**
+     * Moves a whole process back to a placement read earlier with {@link #placementOf} (each hierarchy to its own
+     * path), e.g. a supervisor returning to where it started. ESRCH is {@link Placement#GONE}.
+     */
+    Placement returnTo(Map<String, CgroupPath> placement, int pid);
+
     /** True if the thread is in {@code path} in every hierarchy this object uses. */
     default boolean isPlaced(CgroupPath path, int pid, int tid) {
         Map<String, CgroupPath> placement = placementOf(pid, tid);

@@ -43,6 +43,11 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
+    public Set<String> controllers() {
+        return hierarchy.controllers();
+    }
+
+    @Override
     public boolean created() {
         return created;
     }

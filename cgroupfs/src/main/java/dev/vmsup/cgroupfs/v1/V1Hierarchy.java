@@ -19,7 +19,9 @@ import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
 import dev.vmsup.cgroupfs.MountDirs;
+import dev.vmsup.cgroupfs.Placement;
 import dev.vmsup.cgroupfs.ProcCgroupFile;
+import dev.vmsup.cgroupfs.TaskMover;
 
 /**
  * cgroup v1: one cgroup is the same path in each controller hierarchy used. Controllers may be mounted
@@ -150,6 +152,24 @@ public final class V1Hierarchy implements Hierarchy {
             }
         }
         return placement;
+    }
+
+    @Override
+    public Placement returnTo(Map<String, CgroupPath> placement, int pid) {
+        Map<Path, CgroupPath> byMount = new LinkedHashMap<>();
+        placement.forEach((controller, path) -> {
+            Path mount = controllerMounts.get(controller);
+            if (mount != null) {
+                byMount.putIfAbsent(mount, path);
+            }
+        });
+        for (Map.Entry<Path, CgroupPath> e : byMount.entrySet()) {
+            Path procs = MountDirs.resolveInside(e.getKey(), e.getValue()).resolve("cgroup.procs");
+            if (TaskMover.move(procs, pid, taskSetup, (f, errno) -> null) == Placement.GONE) {
+                return Placement.GONE;
+            }
+        }
+        return Placement.MOVED;
     }
 
     @Override

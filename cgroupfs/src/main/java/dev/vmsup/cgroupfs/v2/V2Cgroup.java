@@ -39,6 +39,11 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
+    public Set<String> controllers() {
+        return V2Hierarchy.readList(dir.resolve("cgroup.controllers"));
+    }
+
+    @Override
     public boolean created() {
         return created;
     }

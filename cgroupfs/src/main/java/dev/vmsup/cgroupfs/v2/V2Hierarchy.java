@@ -19,7 +19,9 @@ import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
 import dev.vmsup.cgroupfs.MountDirs;
+import dev.vmsup.cgroupfs.Placement;
 import dev.vmsup.cgroupfs.ProcCgroupFile;
+import dev.vmsup.cgroupfs.TaskMover;
 
 /**
  * cgroup v2: one unified hierarchy. Controllers are enabled top-down through {@code cgroup.subtree_control};
@@ -165,6 +167,16 @@ public final class V2Hierarchy implements Hierarchy {
     public Map<String, CgroupPath> placementOf(int pid, int tid) {
         String p = ProcCgroupFile.read(procRoot, pid, tid).v2Path();
         return p == null ? Map.of() : Map.of("unified", CgroupPath.of(p));
+    }
+
+    @Override
+    public Placement returnTo(Map<String, CgroupPath> placement, int pid) {
+        CgroupPath path = placement.get("unified");
+        if (path == null) {
+            throw new IllegalArgumentException("no unified-hierarchy entry in " + placement);
+        }
+        Path procs = MountDirs.resolveInside(mount, path).resolve("cgroup.procs");
+        return TaskMover.move(procs, pid, taskSetup, (f, errno) -> null);
     }
 
     @Override

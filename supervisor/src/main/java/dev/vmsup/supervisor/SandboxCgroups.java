@@ -1,0 +1,185 @@
+package dev.vmsup.supervisor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vmsup.cgroupfs.Cgroup;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.DeleteReport;
+import dev.vmsup.cgroupfs.Hierarchy;
+import dev.vmsup.cgroupfs.Placement;
+import dev.vmsup.cgroupfs.Resources;
+
+/**
+ * The host cgroups of one sandbox: made from a {@link CgroupLayout}, used to place the supervisor, its children
+ * and vCPU threads, and removed at teardown (only what this object created; never the parent or the overhead
+ * root). The supervisor returns to the cgroups it started in before anything is removed.
+ */
+final class SandboxCgroups {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxCgroups.class);
+
+    private final Hierarchy hierarchy;
+    private final CgroupLayout layout;
+    private final int selfPid;
+    private final Map<String, CgroupPath> selfOrigin;
+    private final Cgroup sandbox;
+    private final Cgroup vcpu;
+    private final Cgroup overhead;
+    private final Set<String> warned = new LinkedHashSet<>();
+
+    private SandboxCgroups(Hierarchy hierarchy, CgroupLayout layout, int selfPid, Map<String, CgroupPath> selfOrigin,
+            Cgroup sandbox, Cgroup vcpu, Cgroup overhead) {
+        this.hierarchy = hierarchy;
+        this.layout = layout;
+        this.selfPid = selfPid;
+        this.selfOrigin = selfOrigin;
+        this.sandbox = sandbox;
+        this.vcpu = vcpu;
+        this.overhead = overhead;
+    }
+
+    /** Creates the sandbox, vcpu and overhead cgroups; refuses if the sandbox's own cgroups already exist. */
+    static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
+        for (CgroupPath own : ownPaths(layout)) {
+            if (hierarchy.exists(own)) {
+                throw new SupervisorException("cgroup " + own + " already exists: another vmsup runs with this id, "
+                        + "or one died without cleaning up");
+            }
+        }
+        Map<String, CgroupPath> origin = hierarchy.placementOf(selfPid, selfPid);
+        List<Cgroup> made = new ArrayList<>();
+        try {
+            Cgroup sandbox = hierarchy.create(layout.sandbox());
+            made.add(sandbox);
+            Cgroup vcpu = sandbox.createThreadedChild(layout.vcpu().name());
+            Cgroup overhead = null;
+            if (layout.overhead() != null) {
+                overhead = hierarchy.create(layout.overhead());
+                made.add(overhead);
+            }
+            return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead);
+        } catch (RuntimeException e) {
+            made.forEach(Cgroup::delete);
+            throw e;
+        }
+    }
+
+    private static List<CgroupPath> ownPaths(CgroupLayout layout) {
+        List<CgroupPath> own = new ArrayList<>(List.of(layout.sandbox()));
+        if (layout.overhead() != null) {
+            own.add(layout.overhead());
+        }
+        return own;
+    }
+
+    Hierarchy hierarchy() {
+        return hierarchy;
+    }
+
+    CgroupLayout layout() {
+        return layout;
+    }
+
+    Cgroup vcpu() {
+        return vcpu;
+    }
+
+    Cgroup sandbox() {
+        return sandbox;
+    }
+
+    /** Cgroup {@code path} of this sandbox (sandbox, vcpu or overhead). */
+    private Cgroup own(CgroupPath path) {
+        if (path.equals(sandbox.path())) {
+            return sandbox;
+        }
+        if (path.equals(vcpu.path())) {
+            return vcpu;
+        }
+        if (overhead != null && path.equals(overhead.path())) {
+            return overhead;
+        }
+        throw new IllegalArgumentException(path + " is not a cgroup of this sandbox");
+    }
+
+    /** Moves the supervisor's own process (all its threads) into {@code path}, so that children are born there. */
+    void moveSelf(CgroupPath path) {
+        own(path).addProcess(selfPid);
+    }
+
+    /** Fails unless process {@code pid} is in {@code expected} in every hierarchy used. */
+    void verify(String who, int pid, CgroupPath expected) {
+        Map<String, CgroupPath> actual = hierarchy.placementOf(pid, pid);
+        if (!hierarchy.isPlaced(expected, pid, pid)) {
+            throw new SupervisorException(who + " (pid " + pid + ") is in " + actual + ", expected " + expected);
+        }
+    }
+
+    Placement placeVcpuThread(int tid) {
+        return vcpu.addThread(tid);
+    }
+
+    /**
+     * Writes the merged limits: CFS quota, shares and cpuset on the vcpu cgroup; with sandbox_cgroup_only the
+     * memory limit on the sandbox cgroup. A controller this host does not offer for the cgroup is skipped with a
+     * warning (once); returns what was written.
+     */
+    Resources apply(MergedResources merged, boolean sandboxCgroupOnly, long memoryOverheadBytes) {
+        Set<String> vcpuControllers = vcpu.controllers();
+        Resources.Builder onVcpu = Resources.builder();
+        if (available(vcpuControllers, "cpu", vcpu.path())) {
+            onVcpu.cpuMax(merged.cpuMax());
+            if (merged.cpuShares() != null) {
+                onVcpu.cpuShares(merged.cpuShares());
+            }
+        }
+        if (available(vcpuControllers, "cpuset", vcpu.path())) {
+            onVcpu.cpus(merged.cpuset()).mems(merged.memset());
+        }
+        Resources written = onVcpu.build();
+        vcpu.setResources(written);
+        if (sandboxCgroupOnly && available(sandbox.controllers(), "memory", sandbox.path())) {
+            long limit = merged.sandboxMemoryLimit(memoryOverheadBytes);
+            sandbox.setResources(Resources.builder().memoryMaxBytes(limit).build());
+            return new Resources(written.cpuMax(), written.cpuShares(), written.cpus(), written.mems(), limit, null);
+        }
+        return written;
+    }
+
+    private boolean available(Set<String> controllers, String controller, CgroupPath where) {
+        if (controllers.contains(controller)) {
+            return true;
+        }
+        if (warned.add(controller + where)) {
+            LOG.warn("controller '{}' is not available for {} on this host: its limits are not enforced", controller,
+                    where);
+        }
+        return false;
+    }
+
+    /**
+     * Returns the supervisor to the cgroups it started in, then removes the cgroups this sandbox created,
+     * deepest first (tasks left in them are moved to the parent first).
+     */
+    List<DeleteReport.Failure> teardown() {
+        try {
+            hierarchy.returnTo(selfOrigin, selfPid);
+        } catch (CgroupException e) {
+            LOG.warn("could not return to the starting cgroups {}: {}; moving to {}", selfOrigin, e.getMessage(),
+                    layout.supervisor().parent());
+            hierarchy.load(layout.supervisor().parent()).addProcess(selfPid);
+        }
+        List<DeleteReport.Failure> failures = new ArrayList<>(sandbox.delete().failures());
+        if (overhead != null) {
+            failures.addAll(overhead.delete().failures());
+        }
+        return failures;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.vmsup.supervisor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.InvalidCgroupPathException;
+import dev.vmsup.cgroupfs.SystemdPath;
+
+/**
+ * Settings while they are being gathered: defaults, then the TOML file, then CLI flags, each overriding the
+ * last. {@link #resolve} checks them all and yields an immutable {@link SupervisorConfig}; it touches nothing.
+ */
+final class Settings {
+    /** QEMU's q35 machine takes up to 288 vCPUs; one socket per vCPU keeps hotplug simple. */
+    static final int MAX_VCPUS = 255;
+    static final int MIN_MEMORY_MIB = 64;
+    static final int MAX_MEMORY_MIB = 1 << 22;
+
+    boolean sandboxCgroupOnly = false;
+    int vcpus = 1;
+    Integer maxVcpus;
+    int memoryMib = 2048;
+    Integer memoryOverheadMib;
+    String qemuPath = "/usr/bin/qemu-system-x86_64";
+    String kernel;
+    String initrd;
+    String kernelParams = "";
+    String virtiofsDaemon = "/usr/lib/qemu/virtiofsd";
+    String cgroupParent = "/vmsup";
+    String overheadCgroup = "/kata_overhead";
+    String sandboxCgroupPrefix = "kata_";
+    String vcpuCgroup = "vcpu";
+    Accel accel = Accel.AUTO;
+    HierarchyChoice cgroupHierarchy = HierarchyChoice.AUTO;
+    List<String> v1Controllers = List.of("cpu", "cpuacct", "cpuset", "memory", "pids");
+    String stateBase = "/run/vmsup";
+    String stateDir;
+    String serial;
+    String containersFile;
+    boolean paused;
+    boolean autoVcpus;
+
+    SupervisorConfig resolve(String idText) {
+        SandboxId id = new SandboxId(idText);
+        int max = maxVcpus != null ? maxVcpus : Math.max(vcpus, 4);
+        if (max < 1 || max > MAX_VCPUS) {
+            throw new ConfigException("default_maxvcpus", "default_maxvcpus/--max-vcpus must be 1.." + MAX_VCPUS
+                    + ", got " + max);
+        }
+        if (vcpus < 1 || vcpus > max) {
+            throw new ConfigException("default_vcpus", "default_vcpus/--vcpus must be 1.." + max + " (max vCPUs), got "
+                    + vcpus);
+        }
+        if (memoryMib < MIN_MEMORY_MIB || memoryMib > MAX_MEMORY_MIB) {
+            throw new ConfigException("default_memory", "default_memory/--memory must be " + MIN_MEMORY_MIB + ".."
+                    + MAX_MEMORY_MIB + " MiB, got " + memoryMib);
+        }
+        int overhead = memoryOverheadMib != null ? memoryOverheadMib : memoryMib + 160;
+        if (overhead < 0 || overhead > MAX_MEMORY_MIB) {
+            throw new ConfigException("memory_overhead", "memory_overhead must be 0.." + MAX_MEMORY_MIB + " MiB, got "
+                    + overhead);
+        }
+        checkComponent("sandbox_cgroup_prefix", sandboxCgroupPrefix + id.value());
+        checkComponent("vcpu_cgroup", vcpuCgroup);
+        Set<String> controllers = new LinkedHashSet<>(v1Controllers);
+        for (String c : controllers) {
+            if (!c.matches("[a-z_]{2,20}")) {
+                throw new ConfigException("v1_controllers", "v1_controllers: " + SandboxId.shown(c)
+                        + " is not a controller name");
+            }
+        }
+        Path stateDirPath = stateDir != null ? absolute("--state-dir", stateDir)
+                : absolute("state_dir", stateBase).resolve(id.value());
+        return new SupervisorConfig(id, sandboxCgroupOnly, vcpus, max, memoryMib, overhead,
+                executable("path", qemuPath), readable("kernel", kernel), readable("initrd", initrd),
+                checkParams(kernelParams), absolute("virtio_fs_daemon", virtiofsDaemon),
+                cgroupPath("cgroup_parent", cgroupParent), cgroupPath("overhead_cgroup", overheadCgroup),
+                sandboxCgroupPrefix, vcpuCgroup, accel, cgroupHierarchy, controllers, stateDirPath,
+                serial != null ? checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
+                readable("--containers", containersFile), paused, autoVcpus);
+    }
+
+    private static void checkComponent(String key, String name) {
+        if (!name.matches("[A-Za-z0-9_.-]{1,255}") || name.equals(".") || name.equals("..")) {
+            throw new ConfigException(key, key + ": " + SandboxId.shown(name)
+                    + " is not a usable cgroup name (A-Z a-z 0-9 _ . -)");
+        }
+    }
+
+    private static CgroupPath cgroupPath(String key, String text) {
+        try {
+            CgroupPath p = SystemdPath.parseAny(text);
+            if (p.isRoot()) {
+                throw new ConfigException(key, key + ": the root cgroup cannot be used");
+            }
+            return p;
+        } catch (InvalidCgroupPathException e) {
+            throw new ConfigException(key, key + ": " + e.getMessage());
+        }
+    }
+
+    private static Path absolute(String key, String text) {
+        if (text == null || text.isEmpty() || text.indexOf('\0') >= 0 || !text.startsWith("/")) {
+            throw new ConfigException(key, key + ": " + SandboxId.shown(text) + " must be an absolute path");
+        }
+        return Path.of(text).normalize();
+    }
+
+    private static Path executable(String key, String text) {
+        Path p = absolute(key, text);
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            throw new ConfigException(key, key + ": " + p + " is not an executable file");
+        }
+        return p;
+    }
+
+    private static Path readable(String key, String text) {
+        if (text == null) {
+            return null;
+        }
+        Path p = absolute(key, text);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new ConfigException(key, key + ": " + p + " is not a readable file");
+        }
+        return p;
+    }
+
+    private static String checkParams(String params) {
+        if (params.indexOf('\0') >= 0 || params.indexOf('\n') >= 0) {
+            throw new ConfigException("kernel_params", "kernel_params must be one line without NUL");
+        }
+        return params;
+    }
+
+    private static String checkSerial(String serial) {
+        if (serial.equals("stdio") || serial.equals("none")) {
+            return serial;
+        }
+        return absolute("--serial", serial).toString();
+    }
+}

@@ -1,0 +1,469 @@
+package dev.vmsup.supervisor;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vmsup.cgroupfs.CgroupHost;
+import dev.vmsup.cgroupfs.CgroupVersion;
+import dev.vmsup.cgroupfs.DeleteReport;
+import dev.vmsup.cgroupfs.Hierarchy;
+import dev.vmsup.cgroupfs.Placement;
+import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.qmp.CpuInfo;
+import dev.vmsup.qmp.HotpluggableCpu;
+import dev.vmsup.qmp.QmpClient;
+import dev.vmsup.qmp.QmpCommands;
+import dev.vmsup.qmp.QmpOptions;
+import dev.vmsup.qmp.QmpStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+/**
+ * One sandbox: creates its cgroups, starts QEMU born in the right one, places every vCPU thread into the vcpu
+ * cgroup, applies the merged limits, resizes, and tears everything down. Operations that change the VM are
+ * serialized; the QMP I/O runs on one Vert.x event loop and this class waits for it.
+ */
+public final class Supervisor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    private static final Duration QMP_WAIT = Duration.ofSeconds(10);
+    private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration POWERDOWN_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final SupervisorConfig config;
+    private final SandboxCgroups cgroups;
+    private final Vertx vertx;
+    private final ReentrantLock operations = new ReentrantLock();
+    private final Map<String, ContainerResources> containers = new LinkedHashMap<>();
+    private final Set<Integer> placed = new HashSet<>();
+    private final CompletableFuture<String> stopRequest = new CompletableFuture<>();
+    private final Set<Path> ownFiles = new HashSet<>();
+    private Process qemu;
+    private QmpCommands qmp;
+    private List<VcpuInfo> vcpus = List.of();
+    private Resources inForce = Resources.NONE;
+    private int vanishedThreads;
+    private volatile SandboxState state = SandboxState.CREATED;
+    private volatile boolean tornDown;
+
+    private Supervisor(SupervisorConfig config, SandboxCgroups cgroups, Map<String, ContainerResources> containers) {
+        this.config = config;
+        this.cgroups = cgroups;
+        this.containers.putAll(containers);
+        this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(1)
+                .setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+    }
+
+    /** Picks the hierarchy the config asks for on this host. */
+    static Hierarchy hierarchy(SupervisorConfig config, CgroupHost host) {
+        return switch (config.cgroupHierarchy()) {
+            case V1 -> host.v1(config.v1Controllers());
+            case V2 -> host.v2();
+            case AUTO -> host.mode() == CgroupHost.Mode.V2 ? host.v2() : host.v1(config.v1Controllers());
+        };
+    }
+
+    /**
+     * Starts the sandbox: cgroups, self-placement, QEMU, QMP, vCPU placement, limits, then {@code cont} unless
+     * paused. On any failure everything made so far is removed and the exception says which step failed.
+     */
+    public static Supervisor start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host) {
+        Hierarchy hierarchy = hierarchy(config, host);
+        CgroupLayout layout = CgroupLayout.of(config, hierarchy.version());
+        MergedResources merged = ResourceMerger.merge(containers.values());
+        String accel = AccelProbe.resolve(config.accel());
+        if (Files.exists(config.qmpSocket())) {
+            throw new SupervisorException("QMP socket " + config.qmpSocket() + " already exists: another vmsup may run "
+                    + "with this state dir");
+        }
+        int self = (int) ProcessHandle.current().pid();
+        SandboxCgroups cgroups = SandboxCgroups.create(hierarchy, layout, self);
+        Supervisor s = new Supervisor(config, cgroups, containers);
+        try {
+            s.launch(accel, merged);
+            return s;
+        } catch (RuntimeException e) {
+            s.teardown();
+            throw e;
+        }
+    }
+
+    private void launch(String accel, MergedResources merged) {
+        CgroupLayout layout = cgroups.layout();
+        if (cgroups.hierarchy().version() == CgroupVersion.V2 && !layout.qemu().equals(layout.supervisor())) {
+            LOG.info("cgroup v2: QEMU's process lives in {} (a thread can only move within its process's threaded "
+                    + "domain); the rest of the overhead stays in {}", layout.qemu(), layout.supervisor());
+        }
+        makeStateDir();
+        cgroups.moveSelf(layout.qemu());
+        qemu = spawnQemu(accel);
+        if (!layout.qemu().equals(layout.supervisor())) {
+            cgroups.moveSelf(layout.supervisor());
+        }
+        cgroups.verify("QEMU", (int) qemu.pid(), layout.qemu());
+        cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
+        qemu.onExit().thenAccept(p -> stopRequest.complete("QEMU exited"));
+
+        QmpClient client;
+        try {
+            client = wait(QmpClient.connectWithRetry(vertx, config.qmpSocket(),
+                    QmpOptions.DEFAULTS.withConnectDeadline(QMP_WAIT)), "connect QMP", Duration.ofSeconds(30));
+        } catch (SupervisorException e) {
+            if (!qemu.isAlive()) {
+                throw new SupervisorException("QEMU exited with status " + qemu.exitValue()
+                        + " before its QMP socket was ready (its messages are on stderr)");
+            }
+            throw e;
+        }
+        ownFiles.add(config.qmpSocket());
+        qmp = new QmpCommands(client);
+        operations.lock();
+        try {
+            placeVcpus();
+            applyResources(merged);
+            if (config.autoVcpus()) {
+                int want = merged.autoVcpus(config.vcpus(), config.maxVcpus());
+                if (want > vcpus.size()) {
+                    resizeLocked(want);
+                }
+            }
+        } finally {
+            operations.unlock();
+        }
+        if (config.paused()) {
+            state = SandboxState.PAUSED;
+        } else {
+            wait(qmp.cont(), "cont", QMP_WAIT);
+            state = SandboxState.RUNNING;
+        }
+    }
+
+    private void makeStateDir() {
+        Path dir = config.stateDir();
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new SupervisorException("cannot create state dir " + dir, e);
+        }
+    }
+
+    private Process spawnQemu(String accel) {
+        List<String> argv = QemuCommandLine.build(config, accel);
+        LOG.info("starting {}", String.join(" ", argv));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (config.serial().equals("stdio")) {
+            pb.redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        } else {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        }
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new SupervisorException("cannot start " + argv.get(0), e);
+        }
+    }
+
+    private <T> T wait(Future<T> future, String step, Duration timeout) {
+        try {
+            return future.await(timeout);
+        } catch (TimeoutException e) {
+            throw new SupervisorException(step + " did not finish within " + timeout.toSeconds() + " s");
+        } catch (RuntimeException e) {
+            throw new SupervisorException(step + " failed", e);
+        }
+    }
+
+    /** Moves every vCPU thread QEMU reports that is not yet placed; a thread gone meanwhile (ESRCH) is reported. */
+    private void placeVcpus() {
+        List<CpuInfo> cpus = wait(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+        List<VcpuInfo> now = new ArrayList<>();
+        Set<Integer> alive = new HashSet<>();
+        for (CpuInfo cpu : cpus) {
+            int tid = cpu.threadId();
+            alive.add(tid);
+            boolean ok = placed.contains(tid);
+            if (!ok) {
+                if (cgroups.placeVcpuThread(tid) == Placement.GONE) {
+                    vanishedThreads++;
+                    LOG.warn("vCPU {} thread {} exited before it could be placed (ESRCH)", cpu.cpuIndex(), tid);
+                } else {
+                    placed.add(tid);
+                    ok = true;
+                }
+            }
+            now.add(new VcpuInfo(cpu.cpuIndex(), cpu.qomPath(), tid, ok));
+        }
+        placed.retainAll(alive);
+        now.sort(Comparator.comparingInt(VcpuInfo::index));
+        vcpus = List.copyOf(now);
+    }
+
+    private void applyResources(MergedResources merged) {
+        inForce = cgroups.apply(merged, config.sandboxCgroupOnly(), config.memoryOverheadMib() * 1024L * 1024L);
+    }
+
+    /**
+     * Resizes to {@code count} vCPUs: hotplug (then place each new thread) or unplug the highest hotplugged CPUs,
+     * then rewrite the merged limits. Returns the vCPUs after the change, every one placed.
+     */
+    public List<VcpuInfo> resize(int count) {
+        operations.lock();
+        try {
+            return resizeLocked(count);
+        } finally {
+            operations.unlock();
+        }
+    }
+
+    private List<VcpuInfo> resizeLocked(int count) {
+        if (count < 1 || count > config.maxVcpus()) {
+            throw new ConfigException("count", "vCPU count must be 1.." + config.maxVcpus() + ", got " + count);
+        }
+        requireLive();
+        List<CpuInfo> cpus = wait(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+        ResizeException failure = null;
+        if (count > cpus.size()) {
+            failure = plug(count - cpus.size());
+        } else if (count < cpus.size()) {
+            failure = unplug(cpus, cpus.size() - count);
+        }
+        try {
+            placeVcpus();
+            applyResources(ResourceMerger.merge(containers.values()));
+        } catch (RuntimeException e) {
+            ResizeException placing = new ResizeException("placing vCPU threads and applying limits", e);
+            if (failure != null) {
+                placing.addSuppressed(failure);
+            }
+            throw placing;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return vcpus;
+    }
+
+    private ResizeException plug(int howMany) {
+        List<HotpluggableCpu> slots;
+        try {
+            slots = wait(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT);
+        } catch (SupervisorException e) {
+            return new ResizeException("query-hotpluggable-cpus", e);
+        }
+        List<HotpluggableCpu> free = slots.stream().filter(s -> !s.plugged())
+                .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList();
+        for (int i = 0; i < howMany && i < free.size(); i++) {
+            HotpluggableCpu slot = free.get(i);
+            String id = "cpu-" + slot.props().getOrDefault("socket-id", (long) i);
+            try {
+                wait(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
+            } catch (SupervisorException e) {
+                return new ResizeException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
+            }
+        }
+        return free.size() < howMany ? new ResizeException("device_add", "only " + free.size() + " free CPU slots") : null;
+    }
+
+    private ResizeException unplug(List<CpuInfo> cpus, int howMany) {
+        List<CpuInfo> removable = cpus.stream().filter(c -> c.qomPath().startsWith("/machine/peripheral/"))
+                .sorted(Comparator.comparingInt(CpuInfo::cpuIndex).reversed()).limit(howMany).toList();
+        if (removable.size() < howMany) {
+            return new ResizeException("device_del", "only hotplugged CPUs can be removed; " + removable.size()
+                    + " of the " + howMany + " asked for are hotplugged");
+        }
+        List<String> ids = removable.stream().map(c -> c.qomPath().substring("/machine/peripheral/".length())).toList();
+        for (String id : ids) {
+            try {
+                wait(qmp.deviceDel(id), "device_del " + id, QMP_WAIT);
+            } catch (SupervisorException e) {
+                return new ResizeException("device_del of " + id, e.getCause() != null ? e.getCause() : e);
+            }
+        }
+        Set<String> paths = new HashSet<>();
+        removable.forEach(c -> paths.add(c.qomPath()));
+        long deadline = System.nanoTime() + UNPLUG_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            // events are only a wake-up: QEMU 7.2 does not name the CPU in DEVICE_DELETED
+            Future<?> wake = qmp.client().waitForEvent(null, null, Duration.ofMillis(100));
+            List<CpuInfo> now = wait(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+            if (now.stream().noneMatch(c -> paths.contains(c.qomPath()))) {
+                return null;
+            }
+            try {
+                wake.await(Duration.ofMillis(150));
+            } catch (TimeoutException | RuntimeException ignored) {
+                // poll again
+            }
+        }
+        return new ResizeException("waiting for the guest to release " + ids,
+                "not released within " + UNPLUG_TIMEOUT.toSeconds() + " s; the CPUs stay counted");
+    }
+
+    private void requireLive() {
+        if (state == SandboxState.STOPPING || state == SandboxState.STOPPED || qemu == null || !qemu.isAlive()) {
+            throw new SupervisorException("the sandbox is not running (" + state + ")");
+        }
+    }
+
+    /** Blocks until QEMU exits or a stop is requested; shuts down and tears down; returns the exit code. */
+    public int awaitTermination() {
+        String reason = stopRequest.join();
+        int code;
+        if (qemu.isAlive()) {
+            LOG.info("stopping sandbox {}: {}", config.id(), reason);
+            shutdownQemu();
+            code = ExitCodes.OK;
+        } else {
+            code = qemuExitCode();
+        }
+        teardown();
+        return code;
+    }
+
+    private int qemuExitCode() {
+        int status = qemu.exitValue();
+        if (status == 0) {
+            LOG.info("QEMU (pid {}) exited normally", qemu.pid());
+            return ExitCodes.OK;
+        }
+        String why = status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
+        LOG.error("QEMU (pid {}) ended unexpectedly: {}", qemu.pid(), why);
+        return ExitCodes.FAILURE;
+    }
+
+    /** Asks the supervisor to stop (SIGTERM/SIGINT): power-down, then quit, then SIGKILL. */
+    public void requestStop(String reason) {
+        stopRequest.complete(reason);
+    }
+
+    private void shutdownQemu() {
+        state = SandboxState.STOPPING;
+        try {
+            QmpStatus status = qmp.queryStatus().await(Duration.ofSeconds(2));
+            if (status.running()) {
+                qmp.systemPowerdown().await(Duration.ofSeconds(2));
+                if (qemu.waitFor(POWERDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                LOG.warn("guest did not power off within {} s; quitting QEMU", POWERDOWN_TIMEOUT.toSeconds());
+            }
+            qmp.quit().await(Duration.ofSeconds(2));
+        } catch (Exception e) {
+            LOG.warn("QMP shutdown failed ({}); killing QEMU", e.getMessage());
+        }
+        try {
+            if (!qemu.waitFor(QUIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("QEMU (pid {}) still alive; sending SIGKILL", qemu.pid());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        killQemu();
+    }
+
+    private void killQemu() {
+        if (qemu != null && qemu.isAlive()) {
+            qemu.destroyForcibly();
+            try {
+                qemu.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Stops QEMU if it still runs, closes QMP, returns the supervisor to where it started, removes the cgroups and
+     * files this sandbox created. Idempotent.
+     */
+    public synchronized List<DeleteReport.Failure> teardown() {
+        if (tornDown) {
+            return List.of();
+        }
+        tornDown = true;
+        state = SandboxState.STOPPING;
+        killQemu();
+        if (qmp != null) {
+            qmp.client().close();
+        }
+        vertx.close();
+        for (Path f : ownFiles) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                LOG.warn("cannot remove {}: {}", f, e.getMessage());
+            }
+        }
+        List<DeleteReport.Failure> failures = cgroups.teardown();
+        failures.forEach(f -> LOG.error("cgroup {} left behind: {}", f.path(), f.cause().getMessage()));
+        state = SandboxState.STOPPED;
+        return failures;
+    }
+
+    @Override
+    public void close() {
+        teardown();
+    }
+
+    public SupervisorConfig config() {
+        return config;
+    }
+
+    public CgroupLayout layout() {
+        return cgroups.layout();
+    }
+
+    public CgroupVersion cgroupVersion() {
+        return cgroups.hierarchy().version();
+    }
+
+    public SandboxState state() {
+        return state;
+    }
+
+    public long qemuPid() {
+        return qemu.pid();
+    }
+
+    /** The vCPUs after the last placement. */
+    public List<VcpuInfo> vcpus() {
+        return vcpus;
+    }
+
+    /** The limits last written. */
+    public Resources resourcesInForce() {
+        return inForce;
+    }
+
+    /** vCPU threads that exited between QEMU reporting them and their move (ESRCH), since start. */
+    public int vanishedThreads() {
+        return vanishedThreads;
+    }
+
+    /** True once QEMU has exited or a stop was requested. */
+    public boolean stopping() {
+        return stopRequest.isDone();
+    }
+}
