@@ -1,7 +1,7 @@
 package dev.vmsup.supervisor;
 
 /** Bad configuration or usage: one line naming the key or flag; the command exits 2 having created nothing. */
-public class ConfigException extends RuntimeException {
+public class ConfigException extends IllegalArgumentException {
     private final String key;
 
     public ConfigException(String key, String message) {

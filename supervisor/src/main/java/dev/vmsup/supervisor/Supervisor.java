@@ -1,6 +1,5 @@
 package dev.vmsup.supervisor;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,12 +49,13 @@ public final class Supervisor implements AutoCloseable {
     private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
 
     private final SupervisorConfig config;
+    private final VmLauncher launcher;
     private final SandboxCgroups cgroups;
     private final Vertx vertx;
     private final ReentrantLock operations = new ReentrantLock();
     private final Map<String, ContainerResources> containers = new LinkedHashMap<>();
     private final Set<Integer> placed = new HashSet<>();
-    private final CompletableFuture<String> stopRequest = new CompletableFuture<>();
+    private final CompletableFuture<StopReason> stopRequest = new CompletableFuture<>();
     private final Set<Path> ownFiles = new HashSet<>();
     private Process qemu;
     private QmpCommands qmp;
@@ -65,8 +65,10 @@ public final class Supervisor implements AutoCloseable {
     private volatile SandboxState state = SandboxState.CREATED;
     private volatile boolean tornDown;
 
-    private Supervisor(SupervisorConfig config, SandboxCgroups cgroups, Map<String, ContainerResources> containers) {
+    private Supervisor(SupervisorConfig config, SandboxCgroups cgroups, Map<String, ContainerResources> containers,
+            VmLauncher launcher) {
         this.config = config;
+        this.launcher = launcher;
         this.cgroups = cgroups;
         this.containers.putAll(containers);
         this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(1)
@@ -87,6 +89,12 @@ public final class Supervisor implements AutoCloseable {
      * paused. On any failure everything made so far is removed and the exception says which step failed.
      */
     public static Supervisor start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host) {
+        return start(config, containers, host, VmLauncher.PROCESS);
+    }
+
+    /** As {@link #start(SupervisorConfig, Map, CgroupHost)}, with the way the VM process is started replaced. */
+    public static Supervisor start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
+            VmLauncher launcher) {
         Hierarchy hierarchy = hierarchy(config, host);
         CgroupLayout layout = CgroupLayout.of(config, hierarchy.version());
         MergedResources merged = ResourceMerger.merge(containers.values());
@@ -97,7 +105,7 @@ public final class Supervisor implements AutoCloseable {
         }
         int self = (int) ProcessHandle.current().pid();
         SandboxCgroups cgroups = SandboxCgroups.create(hierarchy, layout, self);
-        Supervisor s = new Supervisor(config, cgroups, containers);
+        Supervisor s = new Supervisor(config, cgroups, containers, launcher);
         try {
             s.launch(accel, merged);
             return s;
@@ -121,7 +129,7 @@ public final class Supervisor implements AutoCloseable {
         }
         cgroups.verify("QEMU", (int) qemu.pid(), layout.qemu());
         cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
-        qemu.onExit().thenAccept(p -> stopRequest.complete("QEMU exited"));
+        qemu.onExit().thenAccept(p -> stopRequest.complete(new StopReason("QEMU exited", false)));
 
         QmpClient client;
         try {
@@ -136,6 +144,10 @@ public final class Supervisor implements AutoCloseable {
         }
         ownFiles.add(config.qmpSocket());
         qmp = new QmpCommands(client);
+        // QEMU closes QMP as it exits: wait a moment so that its exit, not the lost socket, is the reason
+        client.closeFuture().onComplete(v -> qemu.onExit().completeOnTimeout(null, 1, TimeUnit.SECONDS)
+                .thenAccept(exited -> stopRequest.complete(exited != null ? new StopReason("QEMU exited", false)
+                        : new StopReason("QMP connection lost: " + client.closeCause().getMessage(), true))));
         operations.lock();
         try {
             placeVcpus();
@@ -171,15 +183,8 @@ public final class Supervisor implements AutoCloseable {
     private Process spawnQemu(String accel) {
         List<String> argv = QemuCommandLine.build(config, accel);
         LOG.info("starting {}", String.join(" ", argv));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT);
-        if (config.serial().equals("stdio")) {
-            pb.redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        } else {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        }
         try {
-            return pb.start();
+            return launcher.start(argv, config);
         } catch (IOException e) {
             throw new SupervisorException("cannot start " + argv.get(0), e);
         }
@@ -327,14 +332,22 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
+    /** Why the sandbox is ending: a stop asked for, QEMU's exit, or a failure it cannot go on after. */
+    private record StopReason(String why, boolean failure) {
+    }
+
     /** Blocks until QEMU exits or a stop is requested; shuts down and tears down; returns the exit code. */
     public int awaitTermination() {
-        String reason = stopRequest.join();
+        StopReason reason = stopRequest.join();
         int code;
         if (qemu.isAlive()) {
-            LOG.info("stopping sandbox {}: {}", config.id(), reason);
+            if (reason.failure()) {
+                LOG.error("sandbox {} cannot go on: {}", config.id(), reason.why());
+            } else {
+                LOG.info("stopping sandbox {}: {}", config.id(), reason.why());
+            }
             shutdownQemu();
-            code = ExitCodes.OK;
+            code = reason.failure() ? ExitCodes.FAILURE : ExitCodes.OK;
         } else {
             code = qemuExitCode();
         }
@@ -355,11 +368,15 @@ public final class Supervisor implements AutoCloseable {
 
     /** Asks the supervisor to stop (SIGTERM/SIGINT): power-down, then quit, then SIGKILL. */
     public void requestStop(String reason) {
-        stopRequest.complete(reason);
+        stopRequest.complete(new StopReason(reason, false));
     }
 
     private void shutdownQemu() {
         state = SandboxState.STOPPING;
+        if (qmp == null || !qmp.client().isOpen()) {
+            killQemu();
+            return;
+        }
         try {
             QmpStatus status = qmp.queryStatus().await(Duration.ofSeconds(2));
             if (status.running()) {
