@@ -60,6 +60,10 @@ public final class Spawned implements AutoCloseable {
         return tids;
     }
 
+    public Process process() {
+        return process;
+    }
+
     public int pid() {
         return (int) process.pid();
     }

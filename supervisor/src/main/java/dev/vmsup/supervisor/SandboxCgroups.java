@@ -158,7 +158,8 @@ final class SandboxCgroups {
             return true;
         }
         if (warned.add(controller + where)) {
-            LOG.warn("controller '{}' is not available for {} on this host: its limits are not enforced", controller,
+            LOG.warn("controller '{}' is not in use for {} (not on this host, not in v1_controllers, or not enabled on v2): "
+                    + "its limits are not enforced", controller,
                     where);
         }
         return false;
