@@ -1,0 +1,132 @@
+package dev.vmsup.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vmsup.cgroupfs.Spawned;
+import dev.vmsup.qmp.QmpDisconnectedException;
+import dev.vmsup.qmp.QmpErrorException;
+import dev.vmsup.qmp.fake.QmpFake;
+
+/**
+ * Faults real QEMU won't produce on demand, with the QMP fake standing in for QEMU's monitor and a real
+ * multi-threaded process standing in for QEMU's threads, so the placements are real cgroup v1 moves.
+ */
+class SupervisorQmpFaultTest {
+    @TempDir
+    Path tmp;
+    private SandboxFixture f;
+    private QmpFake fake;
+    private Spawned vm;
+
+    @BeforeEach
+    void setUp() {
+        f = SandboxFixture.v1(tmp, SandboxFixture.IN_PROCESS_V1);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (fake != null) {
+            fake.close();
+        }
+        if (vm != null) {
+            vm.close();
+        }
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    /** Starts a 4-thread stand-in VM and a fake QMP whose CPU i reports thread {@code tids[i]}. */
+    private VmLauncher standIn(Integer... overrideTids) {
+        return (argv, config) -> {
+            vm = Spawned.threadedJava(4);
+            List<Integer> tids = vm.readTids(4);
+            fake = QmpFake.start(config.qmpSocket());
+            fake.cpus(1, 4, i -> i < overrideTids.length && overrideTids[i] != null ? overrideTids[i] : tids.get(i));
+            return vm.process();
+        };
+    }
+
+    private Supervisor start(VmLauncher launcher) {
+        Settings s = f.settings(false);
+        s.qemuPath = "/bin/true";
+        return Supervisor.start(s.resolve("fault"), SupervisorV1Test.TWO_CONTAINERS, f.host, launcher);
+    }
+
+    @Test
+    void deviceAddFailingOnTheSecondOfThreeLeavesTheFirstPlaced() {
+        try (Supervisor s = start(standIn())) {
+            fake.stub("device_add").withArguments("{\"socket-id\": 2}").fails("GenericError", "injected: no room");
+
+            assertThatThrownBy(() -> s.resize(4)).isInstanceOfSatisfying(ResizeException.class, e -> {
+                assertThat(e.step()).isEqualTo("device_add of cpu-2");
+                assertThat(e).hasRootCauseInstanceOf(QmpErrorException.class).hasMessageContaining("injected: no room");
+            });
+            fake.verify("device_add", 2);
+            assertThat(s.vcpus()).hasSize(2).allMatch(VcpuInfo::placed);
+            for (VcpuInfo v : s.vcpus()) {
+                assertThat(f.hierarchy.isPlaced(s.layout().vcpu(), vm.pid(), v.threadId())).isTrue();
+            }
+            assertThat(s.vcpus().get(1).qomPath()).isEqualTo("/machine/peripheral/cpu-1");
+        }
+    }
+
+    @Test
+    void aVcpuThreadGoneBeforeItsMoveIsReportedNotFatal() throws Exception {
+        int dead;
+        try (Spawned gone = Spawned.start("true")) {
+            gone.process().waitFor(10, TimeUnit.SECONDS);
+            dead = gone.pid();
+        }
+        try (Supervisor s = start(standIn(null, dead))) {
+            List<VcpuInfo> after = s.resize(2);
+            assertThat(after).hasSize(2);
+            assertThat(after.get(0).placed()).isTrue();
+            assertThat(after.get(1)).satisfies(v -> {
+                assertThat(v.threadId()).isEqualTo(dead);
+                assertThat(v.placed()).isFalse();
+            });
+            assertThat(s.vanishedThreads()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void qmpDroppedDuringAResizeFailsItAndStopsTheSandbox() throws Exception {
+        Supervisor s = start(standIn());
+        try {
+            fake.stub("device_add").neverReplies().closesConnection();
+            assertThatThrownBy(() -> s.resize(3)).isInstanceOf(ResizeException.class)
+                    .hasRootCauseInstanceOf(QmpDisconnectedException.class);
+            int code = CompletableFuture.supplyAsync(s::awaitTermination).get(15, TimeUnit.SECONDS);
+            assertThat(code).isEqualTo(ExitCodes.FAILURE);
+            assertThat(vm.alive()).as("the VM is stopped when it can no longer be supervised").isFalse();
+        } finally {
+            s.teardown();
+        }
+        f.assertTornDown(s);
+    }
+
+    @Test
+    void placementAtStartUsesEveryThreadQemuReportsAndStaysPausedWhenAsked() {
+        try (Supervisor s = start(standIn())) {
+            assertThat(s.vcpus()).singleElement().satisfies(v -> {
+                assertThat(v.placed()).isTrue();
+                assertThat(f.hierarchy.isPlaced(s.layout().vcpu(), vm.pid(), v.threadId())).isTrue();
+            });
+            fake.verify("query-cpus-fast", 1);
+            fake.verify("cont", 0);
+            assertThat(s.state()).isEqualTo(SandboxState.PAUSED);
+        }
+    }
+}
