@@ -15,7 +15,7 @@ public final class Main {
         CommandLine cl = new CommandLine(new VmsupCommand());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("vmsup: " + e.getMessage());
-            return ExitCodes.FAILURE;
+            return e instanceof IllegalArgumentException ? ExitCodes.USAGE : ExitCodes.FAILURE;
         });
         return cl;
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
+import dev.vmsup.supervisor.api.ApiServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -67,6 +68,9 @@ final class RunCommand implements Callable<Integer> {
             + "(default: <state_dir>/<id>, /run/vmsup/<id>).")
     String stateDir;
 
+    @Option(names = "--api-socket", description = "Control API unix socket, or 'none' (default: <state dir>/api.sock).")
+    String apiSocket;
+
     @Option(names = "--serial", description = "Guest serial console: a file, 'stdio' or 'none' "
             + "(default: <state dir>/serial.log).")
     String serial;
@@ -101,6 +105,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (SupervisorException | CgroupException e) {
             err.println("vmsup: cannot start sandbox " + cfg.id() + ": " + e.getMessage());
             return ExitCodes.FAILURE;
+        }
+        if (cfg.apiSocket() != null) {
+            try {
+                supervisor.closeOnTeardown(ApiServer.start(supervisor, cfg.apiSocket()));
+            } catch (SupervisorException e) {
+                supervisor.teardown();
+                err.println("vmsup: cannot start sandbox " + cfg.id() + ": " + e.getMessage());
+                return ExitCodes.FAILURE;
+            }
         }
         Signals.onTermination(supervisor::requestStop);
         Runtime.getRuntime().addShutdownHook(new Thread(supervisor::teardown, "vmsup-teardown"));
@@ -149,6 +162,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (containers != null) {
             s.containersFile = containers;
+        }
+        if (apiSocket != null) {
+            s.apiSocket = apiSocket;
         }
         s.paused = paused;
         return s;

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.Placement;
@@ -163,6 +164,17 @@ final class SandboxCgroups {
                     where);
         }
         return false;
+    }
+
+    /** Usage of each cgroup of the sandbox, keyed "sandbox", "vcpu" and "overhead". */
+    Map<String, CgroupStats> stats() {
+        Map<String, CgroupStats> out = new java.util.LinkedHashMap<>();
+        out.put("sandbox", sandbox.stats());
+        out.put("vcpu", vcpu.stats());
+        if (overhead != null) {
+            out.put("overhead", overhead.stats());
+        }
+        return out;
     }
 
     /**

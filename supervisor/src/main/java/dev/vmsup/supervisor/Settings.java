@@ -41,6 +41,8 @@ final class Settings {
     String stateDir;
     String serial;
     String containersFile;
+    /** null: the default in the state dir; "none": no API. */
+    String apiSocket;
     boolean paused;
     boolean autoVcpus;
 
@@ -81,7 +83,14 @@ final class Settings {
                 cgroupPath("cgroup_parent", cgroupParent), cgroupPath("overhead_cgroup", overheadCgroup),
                 sandboxCgroupPrefix, vcpuCgroup, accel, cgroupHierarchy, controllers, stateDirPath,
                 serial != null ? checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
-                readable("--containers", containersFile), paused, autoVcpus);
+                readable("--containers", containersFile), apiSocketPath(stateDirPath), paused, autoVcpus);
+    }
+
+    private Path apiSocketPath(Path stateDirPath) {
+        if ("none".equals(apiSocket)) {
+            return null;
+        }
+        return apiSocket == null ? stateDirPath.resolve("api.sock") : absolute("--api-socket", apiSocket);
     }
 
     private static void checkComponent(String key, String name) {

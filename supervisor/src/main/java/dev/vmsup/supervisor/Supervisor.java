@@ -57,6 +57,7 @@ public final class Supervisor implements AutoCloseable {
     private final Set<Integer> placed = new HashSet<>();
     private final CompletableFuture<StopReason> stopRequest = new CompletableFuture<>();
     private final Set<Path> ownFiles = new HashSet<>();
+    private final List<AutoCloseable> closeFirst = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Process qemu;
     private QmpCommands qmp;
     private List<VcpuInfo> vcpus = List.of();
@@ -64,6 +65,7 @@ public final class Supervisor implements AutoCloseable {
     private int vanishedThreads;
     private volatile SandboxState state = SandboxState.CREATED;
     private volatile boolean tornDown;
+    private volatile SupervisorEvents events = SupervisorEvents.NONE;
 
     private Supervisor(SupervisorConfig config, SandboxCgroups cgroups, Map<String, ContainerResources> containers,
             VmLauncher launcher) {
@@ -101,6 +103,10 @@ public final class Supervisor implements AutoCloseable {
         String accel = AccelProbe.resolve(config.accel());
         if (Files.exists(config.qmpSocket())) {
             throw new SupervisorException("QMP socket " + config.qmpSocket() + " already exists: another vmsup may run "
+                    + "with this state dir");
+        }
+        if (config.apiSocket() != null && Files.exists(config.apiSocket())) {
+            throw new SupervisorException("API socket " + config.apiSocket() + " already exists: another vmsup may run "
                     + "with this state dir");
         }
         int self = (int) ProcessHandle.current().pid();
@@ -191,8 +197,11 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private <T> T wait(Future<T> future, String step, Duration timeout) {
+        long start = System.nanoTime();
         try {
-            return future.await(timeout);
+            T result = future.await(timeout);
+            events.qmpRoundTrip(step, Duration.ofNanos(System.nanoTime() - start));
+            return result;
         } catch (TimeoutException e) {
             throw new SupervisorException(step + " did not finish within " + timeout.toSeconds() + " s");
         } catch (RuntimeException e) {
@@ -212,6 +221,7 @@ public final class Supervisor implements AutoCloseable {
             if (!ok) {
                 if (cgroups.placeVcpuThread(tid) == Placement.GONE) {
                     vanishedThreads++;
+                    events.placementFailed();
                     LOG.warn("vCPU {} thread {} exited before it could be placed (ESRCH)", cpu.cpuIndex(), tid);
                 } else {
                     placed.add(tid);
@@ -235,11 +245,113 @@ public final class Supervisor implements AutoCloseable {
      */
     public List<VcpuInfo> resize(int count) {
         operations.lock();
+        long start = System.nanoTime();
+        boolean ok = false;
         try {
-            return resizeLocked(count);
+            List<VcpuInfo> result = resizeLocked(count);
+            ok = true;
+            return result;
+        } finally {
+            events.resized(Duration.ofNanos(System.nanoTime() - start), ok);
+            operations.unlock();
+        }
+    }
+
+    /**
+     * Adds or replaces one container's resources, then recomputes and applies the merged limits (and with
+     * auto_vcpus resizes to the vCPUs they call for). Returns the vCPUs afterwards.
+     */
+    public List<VcpuInfo> putContainer(String id, ContainerResources resources) {
+        new ContainerId(id);
+        operations.lock();
+        try {
+            requireLive();
+            containers.put(id, resources);
+            return containersChanged();
         } finally {
             operations.unlock();
         }
+    }
+
+    /** Removes one container; false if there was none with that id. */
+    public boolean removeContainer(String id) {
+        operations.lock();
+        try {
+            requireLive();
+            if (containers.remove(id) == null) {
+                return false;
+            }
+            containersChanged();
+            return true;
+        } finally {
+            operations.unlock();
+        }
+    }
+
+    private List<VcpuInfo> containersChanged() {
+        MergedResources merged = ResourceMerger.merge(containers.values());
+        if (config.autoVcpus()) {
+            int want = merged.autoVcpus(config.vcpus(), config.maxVcpus());
+            if (want > vcpus.size()) {
+                return resizeLocked(want);
+            }
+        }
+        applyResources(merged);
+        return vcpus;
+    }
+
+    /** The containers' resources, by container id. */
+    public Map<String, ContainerResources> containers() {
+        operations.lock();
+        try {
+            return Map.copyOf(containers);
+        } finally {
+            operations.unlock();
+        }
+    }
+
+    /** Pauses the vCPUs (QMP {@code stop}). */
+    public void pause() {
+        operations.lock();
+        try {
+            requireLive();
+            wait(qmp.stop(), "stop", QMP_WAIT);
+            state = SandboxState.PAUSED;
+        } finally {
+            operations.unlock();
+        }
+    }
+
+    /** Resumes the vCPUs (QMP {@code cont}). */
+    public void resume() {
+        operations.lock();
+        try {
+            requireLive();
+            wait(qmp.cont(), "cont", QMP_WAIT);
+            state = SandboxState.RUNNING;
+        } finally {
+            operations.unlock();
+        }
+    }
+
+    /** Usage of the sandbox's cgroups: "sandbox", "vcpu" and, when it exists, "overhead". */
+    public Map<String, dev.vmsup.cgroupfs.CgroupStats> stats() {
+        return cgroups.stats();
+    }
+
+    /** Closes {@code c} at the start of teardown (e.g. the API server, before the event loop stops). */
+    public void closeOnTeardown(AutoCloseable c) {
+        closeFirst.add(c);
+    }
+
+    /** Where metrics go; set before the sandbox is used from the API. */
+    public void events(SupervisorEvents value) {
+        this.events = value;
+    }
+
+    /** The Vert.x instance the supervisor's I/O runs on (one event loop). */
+    public Vertx vertx() {
+        return vertx;
     }
 
     private List<VcpuInfo> resizeLocked(int count) {
@@ -327,8 +439,9 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private void requireLive() {
-        if (state == SandboxState.STOPPING || state == SandboxState.STOPPED || qemu == null || !qemu.isAlive()) {
-            throw new SupervisorException("the sandbox is not running (" + state + ")");
+        if (state == SandboxState.STOPPING || state == SandboxState.STOPPED || qemu == null || !qemu.isAlive()
+                || stopRequest.isDone()) {
+            throw new WrongStateException("the sandbox is " + (state == SandboxState.STOPPED ? "stopped" : "stopping"));
         }
     }
 
@@ -421,6 +534,13 @@ public final class Supervisor implements AutoCloseable {
         }
         tornDown = true;
         state = SandboxState.STOPPING;
+        for (AutoCloseable c : closeFirst) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", c, e.getMessage());
+            }
+        }
         killQemu();
         if (qmp != null) {
             qmp.client().close();

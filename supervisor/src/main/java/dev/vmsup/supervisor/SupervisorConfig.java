@@ -12,6 +12,7 @@ import dev.vmsup.cgroupfs.CgroupPath;
  * @param memoryOverheadMib added to the containers' memory limits on the sandbox cgroup (sandbox_cgroup_only)
  * @param serial            "stdio", "none", or a file path for the guest's serial console
  * @param containersFile    JSON map of container id to OCI LinuxResources, or null
+ * @param apiSocket         the control API's unix socket, or null for none
  */
 public record SupervisorConfig(
         SandboxId id,
@@ -35,6 +36,7 @@ public record SupervisorConfig(
         Path stateDir,
         String serial,
         Path containersFile,
+        Path apiSocket,
         boolean paused,
         boolean autoVcpus) {
 

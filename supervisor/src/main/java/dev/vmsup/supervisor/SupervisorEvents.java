@@ -1,0 +1,23 @@
+package dev.vmsup.supervisor;
+
+import java.time.Duration;
+
+/**
+ * What the supervisor reports as it works, for metrics. The default does nothing, so a run without the API
+ * socket loads no metrics library.
+ */
+public interface SupervisorEvents {
+    SupervisorEvents NONE = new SupervisorEvents() { };
+
+    /** A resize finished (or failed) after {@code took}. */
+    default void resized(Duration took, boolean succeeded) {
+    }
+
+    /** One QMP command's round trip. */
+    default void qmpRoundTrip(String command, Duration took) {
+    }
+
+    /** A vCPU thread could not be placed (gone, or refused by the kernel). */
+    default void placementFailed() {
+    }
+}

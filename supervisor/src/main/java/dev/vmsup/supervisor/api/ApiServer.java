@@ -1,0 +1,306 @@
+package dev.vmsup.supervisor.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.supervisor.ConfigException;
+import dev.vmsup.supervisor.ContainerId;
+import dev.vmsup.supervisor.ContainersFile;
+import dev.vmsup.supervisor.ResizeException;
+import dev.vmsup.supervisor.Supervisor;
+import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.WrongStateException;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+
+/**
+ * The control API: HTTP/1.1 + JSON on a unix socket (mode 0600), for the one sandbox this vmsup runs. Peers whose
+ * uid is neither root nor vmsup's own are refused (SO_PEERCRED). The contract is {@code docs/openapi.json}.
+ * Operations that change the VM run one at a time on a worker thread: a second resize waits for the first.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    /** Largest request body accepted; larger is 413. */
+    static final int MAX_BODY = 64 * 1024;
+
+    /** Every route, as "METHOD path" with {name} for parameters; the OpenAPI file must list exactly these. */
+    public static final List<String> ROUTES = List.of(
+            "GET /v1/sandbox",
+            "PUT /v1/sandbox/vcpus",
+            "PUT /v1/sandbox/actions",
+            "GET /v1/containers",
+            "PUT /v1/containers/{cid}",
+            "DELETE /v1/containers/{cid}",
+            "GET /v1/stats",
+            "GET /metrics");
+
+    private final Supervisor supervisor;
+    private final Path socket;
+    private final Metrics metrics;
+    private HttpServer server;
+
+    private ApiServer(Supervisor supervisor, Path socket) {
+        this.supervisor = supervisor;
+        this.socket = socket;
+        this.metrics = new Metrics(supervisor);
+        supervisor.events(metrics);
+    }
+
+    /** Listens on {@code socket}; the socket file is created with mode 0600. */
+    public static ApiServer start(Supervisor supervisor, Path socket) {
+        if (Files.exists(socket)) {
+            throw new SupervisorException("API socket " + socket + " already exists");
+        }
+        ApiServer api = new ApiServer(supervisor, socket);
+        HttpServer server = supervisor.vertx().createHttpServer(new HttpServerOptions()
+                .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024));
+        server.requestHandler(api::handle);
+        POSIX posix = POSIXFactory.getNativePOSIX();
+        int old = posix.umask(0077);
+        try {
+            api.server = server.listen(SocketAddress.domainSocketAddress(socket.toString()))
+                    .await(java.time.Duration.ofSeconds(10));
+        } catch (Exception e) {
+            throw new SupervisorException("cannot listen on API socket " + socket, e);
+        } finally {
+            posix.umask(old);
+        }
+        try {
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            api.close();
+            throw new SupervisorException("cannot set mode 0600 on " + socket, e);
+        }
+        LOG.info("control API on {}", socket);
+        return api;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    private void handle(HttpServerRequest req) {
+        String user = PeerCredentials.user(req.connection());
+        if (!PeerCredentials.allowed(user)) {
+            LOG.warn("API request from user {} refused", user);
+            error(req, new ApiException(403, "forbidden", "only root or the supervisor's user may use this API"));
+            return;
+        }
+        String length = req.getHeader("Content-Length");
+        if (length != null && length.length() < 12 && length.chars().allMatch(Character::isDigit)
+                && Long.parseLong(length) > MAX_BODY) {
+            error(req, new ApiException(413, "too_large", "request body over " + MAX_BODY + " bytes"));
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] tooLarge = {false};
+        req.handler(chunk -> {
+            if (body.length() + chunk.length() > MAX_BODY) {
+                tooLarge[0] = true;
+            } else if (!tooLarge[0]) {
+                body.appendBuffer(chunk);
+            }
+        });
+        req.endHandler(v -> {
+            if (tooLarge[0]) {
+                error(req, new ApiException(413, "too_large", "request body over " + MAX_BODY + " bytes"));
+                return;
+            }
+            try {
+                route(req, body.toString());
+            } catch (RuntimeException e) {
+                error(req, translate(e));
+            }
+        });
+    }
+
+    private void route(HttpServerRequest req, String body) {
+        String path = req.path();
+        HttpMethod m = req.method();
+        switch (path) {
+            case "/v1/sandbox" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.sandbox(supervisor)));
+            case "/v1/sandbox/vcpus" -> only(req, m, HttpMethod.PUT, () -> resize(req, body));
+            case "/v1/sandbox/actions" -> only(req, m, HttpMethod.PUT, () -> action(req, body));
+            case "/v1/containers" -> only(req, m, HttpMethod.GET,
+                    () -> json(req, 200, Json.containers(supervisor.containers())));
+            case "/v1/stats" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.stats(supervisor.stats())));
+            case "/metrics" -> only(req, m, HttpMethod.GET, () -> req.response()
+                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+            default -> {
+                if (path.startsWith("/v1/containers/") && path.indexOf('/', "/v1/containers/".length()) < 0) {
+                    String cid = path.substring("/v1/containers/".length());
+                    if (m == HttpMethod.PUT) {
+                        putContainer(req, cid, body);
+                    } else if (m == HttpMethod.DELETE) {
+                        deleteContainer(req, cid);
+                    } else {
+                        notAllowed(req, "PUT, DELETE");
+                    }
+                } else {
+                    error(req, new ApiException(404, "not_found", "no route " + path));
+                }
+            }
+        }
+    }
+
+    private void only(HttpServerRequest req, HttpMethod actual, HttpMethod allowed, Runnable action) {
+        if (actual != allowed) {
+            notAllowed(req, allowed.name());
+        } else {
+            action.run();
+        }
+    }
+
+    private void notAllowed(HttpServerRequest req, String allow) {
+        req.response().putHeader("Allow", allow);
+        error(req, new ApiException(405, "method_not_allowed", req.method() + " is not allowed on " + req.path()));
+    }
+
+    private void resize(HttpServerRequest req, String body) {
+        ObjectNode o = Json.object(body, Set.of("count"));
+        JsonNode count = o.get("count");
+        if (count == null || !count.isIntegralNumber() || !count.canConvertToInt()) {
+            throw ApiException.badRequest("'count' must be an integer");
+        }
+        int n = count.asInt();
+        if (n < 1 || n > supervisor.config().maxVcpus()) {
+            throw ApiException.badRequest("count must be 1.." + supervisor.config().maxVcpus() + ", got " + n);
+        }
+        blocking(req, () -> {
+            supervisor.resize(n);
+            return Json.vcpus(supervisor);
+        }, 200);
+    }
+
+    private void action(HttpServerRequest req, String body) {
+        ObjectNode o = Json.object(body, Set.of("action"));
+        String action = o.path("action").isTextual() ? o.get("action").asText() : "";
+        switch (action) {
+            case "pause" -> blocking(req, () -> {
+                supervisor.pause();
+                return Json.sandbox(supervisor);
+            }, 200);
+            case "resume" -> blocking(req, () -> {
+                supervisor.resume();
+                return Json.sandbox(supervisor);
+            }, 200);
+            case "shutdown" -> {
+                if (supervisor.stopping()) {
+                    throw new ApiException(409, "wrong_state", "the sandbox is already stopping");
+                }
+                supervisor.requestStop("shutdown requested through the API");
+                ObjectNode accepted = Json.MAPPER.createObjectNode().put("state", "stopping");
+                json(req, 202, accepted);
+            }
+            default -> throw ApiException.badRequest("'action' must be pause, resume or shutdown");
+        }
+    }
+
+    private void putContainer(HttpServerRequest req, String cid, String body) {
+        new ContainerId(cid);
+        var resources = ContainersFile.parseResources(body.isBlank() ? "{}" : body);
+        boolean existed = supervisor.containers().containsKey(cid);
+        blocking(req, () -> {
+            supervisor.putContainer(cid, resources);
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.set("container", Json.container(resources));
+            o.set("resources", Json.resources(supervisor.resourcesInForce()));
+            o.set("vcpus", Json.vcpus(supervisor));
+            return o;
+        }, existed ? 200 : 201);
+    }
+
+    private void deleteContainer(HttpServerRequest req, String cid) {
+        new ContainerId(cid);
+        blocking(req, () -> {
+            if (!supervisor.removeContainer(cid)) {
+                throw new ApiException(404, "not_found", "no container " + cid);
+            }
+            return null;
+        }, 204);
+    }
+
+    /** Runs a VM-changing operation on the worker (one at a time), then answers. */
+    private void blocking(HttpServerRequest req, java.util.concurrent.Callable<ObjectNode> op, int status) {
+        Future<ObjectNode> f = supervisor.vertx().executeBlocking(op, true);
+        f.onComplete(ar -> {
+            if (ar.succeeded()) {
+                if (ar.result() == null) {
+                    req.response().setStatusCode(status).end();
+                } else {
+                    json(req, status, ar.result());
+                }
+            } else {
+                error(req, translate(ar.cause()));
+            }
+        });
+    }
+
+    private static ApiException translate(Throwable e) {
+        if (e instanceof ApiException a) {
+            return a;
+        }
+        if (e instanceof WrongStateException) {
+            return new ApiException(409, "wrong_state", e.getMessage());
+        }
+        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+            return ApiException.badRequest(e.getMessage());
+        }
+        if (e instanceof ResizeException r) {
+            return new ApiException(500, "resize_failed", r.getMessage());
+        }
+        if (e instanceof SupervisorException || e instanceof CgroupException) {
+            return new ApiException(500, "internal", e.getMessage());
+        }
+        LOG.error("API request failed", e);
+        return new ApiException(500, "internal", String.valueOf(e));
+    }
+
+    private static void json(HttpServerRequest req, int status, JsonNode body) {
+        try {
+            req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(Json.MAPPER.writeValueAsString(body));
+        } catch (IOException e) {
+            req.response().setStatusCode(500).end();
+        }
+    }
+
+    private static void error(HttpServerRequest req, ApiException e) {
+        ObjectNode o = Json.MAPPER.createObjectNode().put("error", e.code).put("message", e.getMessage());
+        json(req, e.status, o);
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            try {
+                server.close().await(java.time.Duration.ofSeconds(5));
+            } catch (Exception e) {
+                LOG.warn("closing the API server: {}", e.getMessage());
+            }
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", socket, e.getMessage());
+        }
+    }
+}

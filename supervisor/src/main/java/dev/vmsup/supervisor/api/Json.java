@@ -1,0 +1,171 @@
+package dev.vmsup.supervisor.api;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.vmsup.cgroupfs.CgroupStats;
+import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.supervisor.ContainerResources;
+import dev.vmsup.supervisor.Supervisor;
+import dev.vmsup.supervisor.VcpuInfo;
+
+/** JSON for the API: strict parsing of request bodies and the shapes of the replies. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private Json() {
+    }
+
+    /** Parses a body that must be an object with only {@code allowed} fields. */
+    static ObjectNode object(String body, Set<String> allowed) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw ApiException.badRequest("malformed JSON body");
+        }
+        if (!(node instanceof ObjectNode object)) {
+            throw ApiException.badRequest("the body must be a JSON object");
+        }
+        for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!allowed.contains(name)) {
+                throw ApiException.badRequest("unknown field '" + name + "'");
+            }
+        }
+        return object;
+    }
+
+    static ObjectNode sandbox(Supervisor s) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("id", s.config().id().value());
+        o.put("state", s.state().name().toLowerCase());
+        o.put("qemu_pid", s.qemuPid());
+        o.put("mode", s.config().sandboxCgroupOnly() ? "sandbox_cgroup_only" : "overhead");
+        o.put("cgroup_version", s.cgroupVersion().name().toLowerCase());
+        ObjectNode cg = o.putObject("cgroups");
+        cg.put("parent", s.layout().parent().toString());
+        cg.put("sandbox", s.layout().sandbox().toString());
+        cg.put("vcpu", s.layout().vcpu().toString());
+        cg.put("overhead", s.layout().overhead() == null ? null : s.layout().overhead().toString());
+        cg.put("vmsup", s.layout().supervisor().toString());
+        cg.put("qemu", s.layout().qemu().toString());
+        o.set("vcpus", vcpus(s));
+        o.set("resources", resources(s.resourcesInForce()));
+        return o;
+    }
+
+    static ObjectNode vcpus(Supervisor s) {
+        ObjectNode v = MAPPER.createObjectNode();
+        v.put("count", s.vcpus().size());
+        v.put("max", s.config().maxVcpus());
+        var list = v.putArray("list");
+        for (VcpuInfo cpu : s.vcpus()) {
+            ObjectNode c = list.addObject();
+            c.put("index", cpu.index());
+            c.put("thread_id", cpu.threadId());
+            c.put("qom_path", cpu.qomPath());
+            c.put("cgroup", cpu.placed() ? s.layout().vcpu().toString() : null);
+            c.put("placed", cpu.placed());
+        }
+        return v;
+    }
+
+    static ObjectNode resources(Resources r) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("cpu_quota", r.cpuMax() == null ? null : r.cpuMax().quotaUs());
+        o.put("cpu_period", r.cpuMax() == null ? null : r.cpuMax().periodUs());
+        o.put("cpu_shares", r.cpuShares());
+        o.put("cpus", r.cpus() == null ? null : r.cpus().toString());
+        o.put("mems", r.mems() == null ? null : r.mems().toString());
+        o.put("memory_limit", r.memoryMaxBytes());
+        return o;
+    }
+
+    static ObjectNode containers(Map<String, ContainerResources> containers) {
+        ObjectNode o = MAPPER.createObjectNode();
+        containers.forEach((id, c) -> o.set(id, container(c)));
+        return o;
+    }
+
+    /** A container's resources in OCI LinuxResources field names. */
+    static ObjectNode container(ContainerResources c) {
+        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode cpu = o.putObject("cpu");
+        putIf(cpu, "quota", c.cpuQuota());
+        putIf(cpu, "period", c.cpuPeriod());
+        putIf(cpu, "shares", c.cpuShares());
+        if (c.cpus() != null) {
+            cpu.put("cpus", c.cpus().toString());
+        }
+        if (c.mems() != null) {
+            cpu.put("mems", c.mems().toString());
+        }
+        if (c.memoryLimit() != null) {
+            o.putObject("memory").put("limit", c.memoryLimit());
+        }
+        return o;
+    }
+
+    private static void putIf(ObjectNode o, String name, Long value) {
+        if (value != null) {
+            o.put(name, value);
+        }
+    }
+
+    static ObjectNode stats(Map<String, CgroupStats> byCgroup) {
+        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode cg = o.putObject("cgroups");
+        byCgroup.forEach((name, st) -> cg.set(name, stats(st)));
+        o.set("sandbox_overhead", stats(overhead(byCgroup)));
+        return o;
+    }
+
+    private static ObjectNode stats(CgroupStats s) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("cpu_usage_us", s.cpuUsageUs());
+        o.put("cpu_throttled_us", s.cpuThrottledUs());
+        o.put("cpu_throttled_periods", s.cpuThrottledPeriods());
+        o.put("memory_current_bytes", s.memoryCurrentBytes());
+        o.put("memory_anon_bytes", s.memoryAnonBytes());
+        o.put("pids_current", s.pidsCurrent());
+        return o;
+    }
+
+    /**
+     * Everything of the sandbox outside the vcpu cgroup: the overhead cgroup plus what the sandbox cgroup holds
+     * beyond its vcpu child. What operators size PodOverhead from.
+     */
+    static CgroupStats overhead(Map<String, CgroupStats> s) {
+        CgroupStats sandbox = s.get("sandbox");
+        CgroupStats vcpu = s.get("vcpu");
+        CgroupStats ovh = s.get("overhead");
+        return new CgroupStats(
+                outside(sandbox.cpuUsageUs(), vcpu.cpuUsageUs(), ovh == null ? null : ovh.cpuUsageUs()),
+                outside(sandbox.cpuThrottledUs(), vcpu.cpuThrottledUs(), ovh == null ? null : ovh.cpuThrottledUs()),
+                outside(sandbox.cpuThrottledPeriods(), vcpu.cpuThrottledPeriods(),
+                        ovh == null ? null : ovh.cpuThrottledPeriods()),
+                outside(sandbox.memoryCurrentBytes(), vcpu.memoryCurrentBytes(),
+                        ovh == null ? null : ovh.memoryCurrentBytes()),
+                outside(sandbox.memoryAnonBytes(), vcpu.memoryAnonBytes(), ovh == null ? null : ovh.memoryAnonBytes()),
+                outside(sandbox.pidsCurrent(), vcpu.pidsCurrent(), ovh == null ? null : ovh.pidsCurrent()));
+    }
+
+    private static Long outside(Long sandbox, Long vcpu, Long overhead) {
+        if (sandbox == null || vcpu == null) {
+            return overhead;
+        }
+        long inSandbox = Math.max(0, sandbox - vcpu);
+        return overhead == null ? inSandbox : inSandbox + overhead;
+    }
+}
