@@ -199,11 +199,17 @@ public final class Supervisor implements AutoCloseable {
     private <T> T wait(Future<T> future, String step, Duration timeout) {
         long start = System.nanoTime();
         try {
-            T result = future.await(timeout);
+            // works on any thread but the event loop (whose I/O this waits for); Vert.x's await() refuses worker threads
+            T result = future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             events.qmpRoundTrip(step, Duration.ofNanos(System.nanoTime() - start));
             return result;
         } catch (TimeoutException e) {
             throw new SupervisorException(step + " did not finish within " + timeout.toSeconds() + " s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SupervisorException(step + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException(step + " interrupted");
         } catch (RuntimeException e) {
             throw new SupervisorException(step + " failed", e);
         }

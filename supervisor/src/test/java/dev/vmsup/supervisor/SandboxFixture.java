@@ -22,7 +22,7 @@ import dev.vmsup.cgroupfs.TestParent;
  * A unique test root cgroup and settings pointing a sandbox under it, plus independent checks of where QEMU's
  * threads are, read straight from {@code /proc}.
  */
-final class SandboxFixture implements AutoCloseable {
+public final class SandboxFixture implements AutoCloseable {
     static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
     /** The in-process tests move the test JVM; they leave its memory cgroup alone. */
     static final Set<String> IN_PROCESS_V1 = Set.of("cpu", "cpuacct", "cpuset", "pids");
@@ -110,7 +110,7 @@ final class SandboxFixture implements AutoCloseable {
     }
 
     /** Every vCPU thread in the vcpu cgroup, no other QEMU thread there, QEMU and vmsup where the mode says. */
-    void assertPlacement(Supervisor s, int expectedVcpus) {
+    public void assertPlacement(Supervisor s, int expectedVcpus) {
         CgroupLayout l = s.layout();
         long qemu = s.qemuPid();
         List<Integer> vcpus = vcpuThreads(qemu);

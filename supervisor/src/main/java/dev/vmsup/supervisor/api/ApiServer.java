@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +24,8 @@ import dev.vmsup.supervisor.ResizeException;
 import dev.vmsup.supervisor.Supervisor;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.WrongStateException;
-import io.vertx.core.Future;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -55,6 +59,11 @@ public final class ApiServer implements AutoCloseable {
     private final Supervisor supervisor;
     private final Path socket;
     private final Metrics metrics;
+    private final ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vmsup-api-ops");
+        t.setDaemon(true);
+        return t;
+    });
     private HttpServer server;
 
     private ApiServer(Supervisor supervisor, Path socket) {
@@ -155,7 +164,7 @@ public final class ApiServer implements AutoCloseable {
                         notAllowed(req, "PUT, DELETE");
                     }
                 } else {
-                    error(req, new ApiException(404, "not_found", "no route " + path));
+                    error(req, new ApiException(404, "no_route", "no route " + path));
                 }
             }
         }
@@ -238,19 +247,27 @@ public final class ApiServer implements AutoCloseable {
         }, 204);
     }
 
-    /** Runs a VM-changing operation on the worker (one at a time), then answers. */
-    private void blocking(HttpServerRequest req, java.util.concurrent.Callable<ObjectNode> op, int status) {
-        Future<ObjectNode> f = supervisor.vertx().executeBlocking(op, true);
-        f.onComplete(ar -> {
-            if (ar.succeeded()) {
-                if (ar.result() == null) {
+    /**
+     * Runs a VM-changing operation on the operations thread (one at a time, in arrival order; it may wait for
+     * QMP, which the event loop must never do), then answers on the request's event loop.
+     */
+    private void blocking(HttpServerRequest req, Callable<ObjectNode> op, int status) {
+        Context context = Vertx.currentContext();
+        operations.execute(() -> {
+            ObjectNode result;
+            try {
+                result = op.call();
+            } catch (Exception e) {
+                context.runOnContext(v -> error(req, translate(e)));
+                return;
+            }
+            context.runOnContext(v -> {
+                if (result == null) {
                     req.response().setStatusCode(status).end();
                 } else {
-                    json(req, status, ar.result());
+                    json(req, status, result);
                 }
-            } else {
-                error(req, translate(ar.cause()));
-            }
+            });
         });
     }
 
@@ -290,6 +307,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        operations.shutdownNow();
         if (server != null) {
             try {
                 server.close().await(java.time.Duration.ofSeconds(5));
