@@ -17,6 +17,8 @@ import dev.vmsup.cgroupfs.Spawned;
 import dev.vmsup.qmp.QmpDisconnectedException;
 import dev.vmsup.qmp.QmpErrorException;
 import dev.vmsup.qmp.fake.QmpFake;
+import dev.vmsup.supervisor.api.ApiServer;
+import dev.vmsup.supervisor.ctl.UnixHttpClient;
 
 /**
  * Faults real QEMU won't produce on demand, with the QMP fake standing in for QEMU's monitor and a real
@@ -79,6 +81,22 @@ class SupervisorQmpFaultTest {
                 assertThat(f.hierarchy.isPlaced(s.layout().vcpu(), vm.pid(), v.threadId())).isTrue();
             }
             assertThat(s.vcpus().get(1).qomPath()).isEqualTo("/machine/peripheral/cpu-1");
+        }
+    }
+
+    @Test
+    void theApiReportsAFailedResizeWithTheStepAndKeepsTheAddedCpu() throws Exception {
+        try (Supervisor s = start(standIn())) {
+            ApiServer api = ApiServer.start(s, tmp.resolve("api.sock"));
+            s.closeOnTeardown(api);
+            fake.stub("device_add").withArguments("{\"socket-id\": 2}").fails("GenericError", "injected");
+            UnixHttpClient.Response r = new UnixHttpClient(api.socket()).send("PUT", "/v1/sandbox/vcpus", "{\"count\": 3}");
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.body()).contains("\"error\":\"resize_failed\"", "device_add of cpu-2", "injected");
+            UnixHttpClient.Response after = new UnixHttpClient(api.socket()).send("GET", "/v1/sandbox", null);
+            assertThat(after.body()).contains("\"count\":2");
+            assertThat(new UnixHttpClient(api.socket()).send("GET", "/metrics", null).body())
+                    .contains("vmsup_resize_seconds_count{result=\"failed\"} 1");
         }
     }
 
