@@ -23,6 +23,13 @@ public final class QemuCommandLine {
         add(argv, "-accel", accel);
         add(argv, "-smp", c.vcpus() + ",maxcpus=" + c.maxVcpus() + ",sockets=" + c.maxVcpus() + ",cores=1,threads=1");
         add(argv, "-m", c.memoryMib() + "M");
+        if (c.share() != null) {
+            // vhost-user needs the guest's memory in a shareable memfd
+            add(argv, "-object", "memory-backend-memfd,id=mem,size=" + c.memoryMib() + "M,share=on");
+            add(argv, "-numa", "node,memdev=mem");
+            add(argv, "-chardev", "socket,id=vfs,path=" + escape(c.virtiofsSocket()));
+            add(argv, "-device", "vhost-user-fs-pci,chardev=vfs,tag=" + c.share().tag());
+        }
         argv.add("-nodefaults");
         argv.add("-no-user-config");
         add(argv, "-display", "none");

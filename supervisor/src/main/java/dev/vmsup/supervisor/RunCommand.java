@@ -71,6 +71,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--api-socket", description = "Control API unix socket, or 'none' (default: <state dir>/api.sock).")
     String apiSocket;
 
+    @Option(names = "--share", description = "Share DIR with the guest over virtiofs, under TAG (default tag: share).",
+            paramLabel = "DIR[:TAG]")
+    String share;
+
     @Option(names = "--serial", description = "Guest serial console: a file, 'stdio' or 'none' "
             + "(default: <state dir>/serial.log).")
     String serial;
@@ -165,6 +169,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (apiSocket != null) {
             s.apiSocket = apiSocket;
+        }
+        if (share != null) {
+            s.share = share;
         }
         s.paused = paused;
         return s;

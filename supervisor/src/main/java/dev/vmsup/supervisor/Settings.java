@@ -41,6 +41,8 @@ final class Settings {
     String stateDir;
     String serial;
     String containersFile;
+    /** DIR or DIR:TAG, or null for no shared directory. */
+    String share;
     /** null: the default in the state dir; "none": no API. */
     String apiSocket;
     boolean paused;
@@ -83,7 +85,30 @@ final class Settings {
                 cgroupPath("cgroup_parent", cgroupParent), cgroupPath("overhead_cgroup", overheadCgroup),
                 sandboxCgroupPrefix, vcpuCgroup, accel, cgroupHierarchy, controllers, stateDirPath,
                 serial != null ? checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
-                readable("--containers", containersFile), apiSocketPath(stateDirPath), paused, autoVcpus);
+                readable("--containers", containersFile), apiSocketPath(stateDirPath), share(), paused, autoVcpus);
+    }
+
+    /** virtio-fs tags are at most 36 bytes. */
+    private SupervisorConfig.Share share() {
+        if (share == null) {
+            return null;
+        }
+        int colon = share.lastIndexOf(':');
+        String dir = colon > 0 ? share.substring(0, colon) : share;
+        String tag = colon > 0 ? share.substring(colon + 1) : "share";
+        if (!tag.matches("[A-Za-z0-9_.-]{1,36}")) {
+            throw new ConfigException("--share", "--share: tag " + SandboxId.shown(tag)
+                    + " must be 1-36 characters of A-Z a-z 0-9 _ . -");
+        }
+        Path p = absolute("--share", dir);
+        if (!Files.isDirectory(p)) {
+            throw new ConfigException("--share", "--share: " + p + " is not a directory");
+        }
+        if (p.toString().indexOf(',') >= 0) {
+            throw new ConfigException("--share", "--share: " + p + " contains a comma, which QEMU and virtiofsd options "
+                    + "cannot carry");
+        }
+        return new SupervisorConfig.Share(p, tag);
     }
 
     private Path apiSocketPath(Path stateDirPath) {

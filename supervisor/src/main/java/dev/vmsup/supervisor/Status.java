@@ -14,6 +14,9 @@ final class Status {
                 .append('\n');
         sb.append("  vmsup    ").append(l.supervisor()).append('\n');
         sb.append("  qemu     ").append(l.qemu()).append('\n');
+        if (s.virtiofsdPid() > 0) {
+            sb.append("  virtiofsd pid ").append(s.virtiofsdPid()).append(" in ").append(l.supervisor()).append('\n');
+        }
         sb.append("  vcpus    ").append(l.vcpu()).append(": ");
         s.vcpus().forEach(v -> sb.append("cpu").append(v.index()).append("=tid ").append(v.threadId())
                 .append(v.placed() ? "" : " (gone)").append(' '));

@@ -32,6 +32,9 @@ import dev.vmsup.qmp.QmpClient;
 import dev.vmsup.qmp.QmpCommands;
 import dev.vmsup.qmp.QmpOptions;
 import dev.vmsup.qmp.QmpStatus;
+import dev.vmsup.virtiofsd.CacheMode;
+import dev.vmsup.virtiofsd.Virtiofsd;
+import dev.vmsup.virtiofsd.VirtiofsdException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -59,6 +62,8 @@ public final class Supervisor implements AutoCloseable {
     private final Set<Path> ownFiles = new HashSet<>();
     private final List<AutoCloseable> closeFirst = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Process qemu;
+    private Virtiofsd virtiofsd;
+    private boolean createdStateDir;
     private QmpCommands qmp;
     private List<VcpuInfo> vcpus = List.of();
     private Resources inForce = Resources.NONE;
@@ -128,6 +133,9 @@ public final class Supervisor implements AutoCloseable {
                     + "domain); the rest of the overhead stays in {}", layout.qemu(), layout.supervisor());
         }
         makeStateDir();
+        if (config.share() != null) {
+            startVirtiofsd();
+        }
         cgroups.moveSelf(layout.qemu());
         qemu = spawnQemu(accel);
         if (!layout.qemu().equals(layout.supervisor())) {
@@ -175,11 +183,26 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
+    /** virtiofsd is born where the supervisor lives (overhead, or sandbox with sandbox_cgroup_only). */
+    private void startVirtiofsd() {
+        CgroupLayout layout = cgroups.layout();
+        cgroups.moveSelf(layout.supervisor());
+        try {
+            virtiofsd = Virtiofsd.start(config.virtiofsDaemon(), config.share().dir(), config.virtiofsSocket(),
+                    CacheMode.AUTO, why -> stopRequest.complete(new StopReason(why
+                            + ": the guest has lost its shared filesystem", true)));
+        } catch (VirtiofsdException e) {
+            throw new SupervisorException("starting virtiofsd failed", e);
+        }
+        cgroups.verify("virtiofsd", (int) virtiofsd.pid(), layout.supervisor());
+    }
+
     private void makeStateDir() {
         Path dir = config.stateDir();
         try {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                createdStateDir = true;
             }
         } catch (IOException e) {
             throw new SupervisorException("cannot create state dir " + dir, e);
@@ -548,6 +571,9 @@ public final class Supervisor implements AutoCloseable {
             }
         }
         killQemu();
+        if (virtiofsd != null) {
+            virtiofsd.close();
+        }
         if (qmp != null) {
             qmp.client().close();
         }
@@ -557,6 +583,14 @@ public final class Supervisor implements AutoCloseable {
                 Files.deleteIfExists(f);
             } catch (IOException e) {
                 LOG.warn("cannot remove {}: {}", f, e.getMessage());
+            }
+        }
+        if (createdStateDir) {
+            try {
+                // only if empty: a serial log the user asked for there stays
+                Files.deleteIfExists(config.stateDir());
+            } catch (IOException e) {
+                LOG.info("state dir {} kept: {}", config.stateDir(), e.getClass().getSimpleName());
             }
         }
         List<DeleteReport.Failure> failures = cgroups.teardown();
@@ -588,6 +622,11 @@ public final class Supervisor implements AutoCloseable {
 
     public long qemuPid() {
         return qemu.pid();
+    }
+
+    /** virtiofsd's pid, or -1 without a shared directory. */
+    public long virtiofsdPid() {
+        return virtiofsd == null ? -1 : virtiofsd.pid();
     }
 
     /** The vCPUs after the last placement. */

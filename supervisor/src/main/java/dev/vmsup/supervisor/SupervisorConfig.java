@@ -13,6 +13,7 @@ import dev.vmsup.cgroupfs.CgroupPath;
  * @param serial            "stdio", "none", or a file path for the guest's serial console
  * @param containersFile    JSON map of container id to OCI LinuxResources, or null
  * @param apiSocket         the control API's unix socket, or null for none
+ * @param share             the directory shared with the guest through virtiofs, or null
  */
 public record SupervisorConfig(
         SandboxId id,
@@ -37,11 +38,21 @@ public record SupervisorConfig(
         String serial,
         Path containersFile,
         Path apiSocket,
+        Share share,
         boolean paused,
         boolean autoVcpus) {
 
     public SupervisorConfig {
         v1Controllers = Set.copyOf(v1Controllers);
+    }
+
+    /** A host directory shared with the guest over virtiofs under {@code tag}. */
+    public record Share(Path dir, String tag) {
+    }
+
+    /** The virtiofsd vhost-user socket, in the state dir. */
+    public Path virtiofsSocket() {
+        return stateDir.resolve("virtiofsd.sock");
     }
 
     /** The QMP socket, in the state dir. */

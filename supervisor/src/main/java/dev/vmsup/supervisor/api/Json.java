@@ -51,6 +51,9 @@ final class Json {
         o.put("id", s.config().id().value());
         o.put("state", s.state().name().toLowerCase());
         o.put("qemu_pid", s.qemuPid());
+        if (s.virtiofsdPid() > 0) {
+            o.put("virtiofsd_pid", s.virtiofsdPid());
+        }
         o.put("mode", s.config().sandboxCgroupOnly() ? "sandbox_cgroup_only" : "overhead");
         o.put("cgroup_version", s.cgroupVersion().name().toLowerCase());
         ObjectNode cg = o.putObject("cgroups");
