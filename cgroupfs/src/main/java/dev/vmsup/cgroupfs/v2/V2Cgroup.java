@@ -160,17 +160,35 @@ final class V2Cgroup implements Cgroup {
 
     @Override
     public DeleteReport delete() {
-        return SubtreeRemover.remove(hierarchy.mount(), path, V2Cgroup::evacuate, hierarchy.rmdirBusy());
+        return SubtreeRemover.remove(hierarchy.mount(), path, this::evacuate, hierarchy.rmdirBusy());
     }
 
     /**
-     * Moves what is left to the parent: single threads of a threaded cgroup through {@code cgroup.threads},
-     * whole processes of a domain cgroup through {@code cgroup.procs}.
+     * Moves what is left to the parent: single threads of a threaded cgroup through {@code cgroup.threads}, whole
+     * processes of a domain cgroup through {@code cgroup.procs}. A parent with domain controllers enabled for its
+     * children cannot take processes ("no internal processes", EBUSY): they go to the nearest ancestor that can,
+     * at worst the root.
      */
-    private static void evacuate(Path dir, Path parentDir) {
+    private void evacuate(Path dir, Path parentDir) {
         boolean threaded = CgroupFiles.read(dir.resolve("cgroup.type")).strip().equals("threaded");
-        String file = threaded ? "cgroup.threads" : "cgroup.procs";
-        TaskMover.moveRemaining(dir.resolve(file), parentDir.resolve(file));
+        if (threaded) {
+            TaskMover.moveRemaining(dir.resolve("cgroup.threads"), parentDir.resolve("cgroup.threads"));
+            return;
+        }
+        Path mount = hierarchy.mount();
+        for (int pid : CgroupFiles.readIds(dir.resolve("cgroup.procs"))) {
+            String value = Integer.toString(pid);
+            for (Path target = parentDir; ; target = target.getParent()) {
+                Errno errno = CgroupFiles.tryWrite(target.resolve("cgroup.procs"), value);
+                if (errno == null || errno == Errno.ESRCH) {
+                    break;
+                }
+                if (errno != Errno.EBUSY || target.equals(mount)) {
+                    throw new CgroupException("write", target.resolve("cgroup.procs"), value, errno,
+                            "moving a remaining process out of " + dir);
+                }
+            }
+        }
     }
 
     @Override
