@@ -27,6 +27,12 @@ class SupervisorV1Test {
              "c2": {"cpu": {"quota": 150000, "period": 200000}}}
             """);
 
+    /** The same two containers with 128 MiB and 256 MiB memory limits. */
+    static final Map<String, ContainerResources> TWO_CONTAINERS_WITH_MEMORY = ContainersFile.parse("""
+            {"c1": {"cpu": {"quota": 50000, "period": 100000}, "memory": {"limit": 134217728}},
+             "c2": {"cpu": {"quota": 150000, "period": 200000}, "memory": {"limit": 268435456}}}
+            """);
+
     @TempDir
     Path tmp;
     private SandboxFixture f;
