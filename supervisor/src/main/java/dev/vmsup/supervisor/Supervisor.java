@@ -64,6 +64,7 @@ public final class Supervisor implements AutoCloseable {
     private Process qemu;
     private Virtiofsd virtiofsd;
     private boolean createdStateDir;
+    private StateFile stateFile;
     private QmpCommands qmp;
     private List<VcpuInfo> vcpus = List.of();
     private Resources inForce = Resources.NONE;
@@ -106,6 +107,13 @@ public final class Supervisor implements AutoCloseable {
         CgroupLayout layout = CgroupLayout.of(config, hierarchy.version());
         MergedResources merged = ResourceMerger.merge(containers.values());
         String accel = AccelProbe.resolve(config.accel());
+        if (StateFile.read(config.stateDir()) != null) {
+            Cleanup.Result r = Cleanup.run(config.stateDir(), host, false);
+            if (!r.clean()) {
+                throw new SupervisorException(String.join("; ", r.failures()));
+            }
+            LOG.warn("sandbox {}: cleaned up after a supervisor that died: {}", config.id(), String.join("; ", r.actions()));
+        }
         if (Files.exists(config.qmpSocket())) {
             throw new SupervisorException("QMP socket " + config.qmpSocket() + " already exists: another vmsup may run "
                     + "with this state dir");
@@ -115,9 +123,32 @@ public final class Supervisor implements AutoCloseable {
                     + "with this state dir");
         }
         int self = (int) ProcessHandle.current().pid();
-        SandboxCgroups cgroups = SandboxCgroups.create(hierarchy, layout, self);
-        Supervisor s = new Supervisor(config, cgroups, containers, launcher);
+        boolean createdStateDir = makeStateDir(config.stateDir());
+        SandboxCgroups cgroups;
         try {
+            cgroups = SandboxCgroups.create(hierarchy, layout, self);
+        } catch (RuntimeException e) {
+            if (createdStateDir) {
+                deleteQuietly(config.stateDir());
+            }
+            throw e;
+        }
+        List<String> created = new ArrayList<>(List.of(layout.sandbox().toString()));
+        if (layout.overhead() != null) {
+            created.add(layout.overhead().toString());
+        }
+        List<String> files = new ArrayList<>(List.of(config.qmpSocket().toString(), config.virtiofsSocket().toString()));
+        if (config.apiSocket() != null) {
+            files.add(config.apiSocket().toString());
+        }
+        StateFile state = new StateFile(config.id().value(), ProcessIdentity.of(self), null, null,
+                hierarchy.version().name().toLowerCase(), List.copyOf(config.v1Controllers()), created, files,
+                createdStateDir);
+        Supervisor s = new Supervisor(config, cgroups, containers, launcher);
+        s.createdStateDir = createdStateDir;
+        s.stateFile = state;
+        try {
+            state.write(config.stateDir());
             s.launch(accel, merged);
             return s;
         } catch (RuntimeException e) {
@@ -132,12 +163,12 @@ public final class Supervisor implements AutoCloseable {
             LOG.info("cgroup v2: QEMU's process lives in {} (a thread can only move within its process's threaded "
                     + "domain); the rest of the overhead stays in {}", layout.qemu(), layout.supervisor());
         }
-        makeStateDir();
         if (config.share() != null) {
             startVirtiofsd();
         }
         cgroups.moveSelf(layout.qemu());
         qemu = spawnQemu(accel);
+        recordState(stateFile.withQemu(ProcessIdentity.of(qemu.pid())));
         if (!layout.qemu().equals(layout.supervisor())) {
             cgroups.moveSelf(layout.supervisor());
         }
@@ -190,23 +221,38 @@ public final class Supervisor implements AutoCloseable {
         try {
             virtiofsd = Virtiofsd.start(config.virtiofsDaemon(), config.share().dir(), config.virtiofsSocket(),
                     CacheMode.AUTO, why -> stopRequest.complete(new StopReason(why
-                            + ": the guest has lost its shared filesystem", true)));
+                            + ": the guest has lost its shared filesystem", true)), VmLauncher::tiedToSupervisor);
         } catch (VirtiofsdException e) {
             throw new SupervisorException("starting virtiofsd failed", e);
         }
+        recordState(stateFile.withVirtiofsd(ProcessIdentity.of(virtiofsd.pid())));
         cgroups.verify("virtiofsd", (int) virtiofsd.pid(), layout.supervisor());
     }
 
-    private void makeStateDir() {
-        Path dir = config.stateDir();
+    /** Creates the state dir (mode 0700) unless it exists; true if this call made it. */
+    private static boolean makeStateDir(Path dir) {
         try {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                createdStateDir = true;
+            if (Files.isDirectory(dir)) {
+                return false;
             }
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return true;
         } catch (IOException e) {
             throw new SupervisorException("cannot create state dir " + dir, e);
         }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.info("{} kept: {}", p, e.getClass().getSimpleName());
+        }
+    }
+
+    private void recordState(StateFile next) {
+        stateFile = next;
+        stateFile.write(config.stateDir());
     }
 
     private Process spawnQemu(String accel) {
@@ -585,16 +631,15 @@ public final class Supervisor implements AutoCloseable {
                 LOG.warn("cannot remove {}: {}", f, e.getMessage());
             }
         }
-        if (createdStateDir) {
-            try {
-                // only if empty: a serial log the user asked for there stays
-                Files.deleteIfExists(config.stateDir());
-            } catch (IOException e) {
-                LOG.info("state dir {} kept: {}", config.stateDir(), e.getClass().getSimpleName());
-            }
-        }
         List<DeleteReport.Failure> failures = cgroups.teardown();
         failures.forEach(f -> LOG.error("cgroup {} left behind: {}", f.path(), f.cause().getMessage()));
+        if (failures.isEmpty()) {
+            // the state file stays while something is left, so that vmsup cleanup can finish the job
+            StateFile.delete(config.stateDir());
+            if (createdStateDir) {
+                deleteQuietly(config.stateDir()); // only if empty: a serial log the user asked for there stays
+            }
+        }
         state = SandboxState.STOPPED;
         return failures;
     }

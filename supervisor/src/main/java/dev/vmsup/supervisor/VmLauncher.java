@@ -12,9 +12,12 @@ import java.util.List;
 public interface VmLauncher {
     Process start(List<String> argv, SupervisorConfig config) throws IOException;
 
-    /** QEMU as a child process: stderr shared with vmsup; stdin/stdout the terminal only with {@code --serial stdio}. */
+    /**
+     * QEMU as a child process, tied to vmsup's life (see {@link #tiedToSupervisor}): stderr shared with vmsup;
+     * stdin/stdout the terminal only with {@code --serial stdio}.
+     */
     VmLauncher PROCESS = (argv, config) -> {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT)
+        ProcessBuilder pb = new ProcessBuilder(tiedToSupervisor(argv)).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT);
         if (config.serial().equals("stdio")) {
             pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
@@ -23,4 +26,21 @@ public interface VmLauncher {
         }
         return pb.start();
     };
+
+    /** util-linux's setpriv sets PR_SET_PDEATHSIG, then execs the command in place (same pid). */
+    java.nio.file.Path SETPRIV = java.nio.file.Path.of("/usr/bin/setpriv");
+
+    /**
+     * The argv prefixed so that the kernel SIGKILLs the child the moment vmsup dies (PR_SET_PDEATHSIG, via
+     * {@code setpriv --pdeathsig KILL}): QEMU and virtiofsd never run unsupervised. The command is exec'd in place,
+     * so the pid stays the child's. Without setpriv, the argv is returned as is.
+     */
+    static List<String> tiedToSupervisor(List<String> argv) {
+        if (!java.nio.file.Files.isExecutable(SETPRIV)) {
+            return argv;
+        }
+        List<String> wrapped = new java.util.ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+        wrapped.addAll(argv);
+        return wrapped;
+    }
 }

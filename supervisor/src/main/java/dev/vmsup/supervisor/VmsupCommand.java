@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code vmsup}: the top-level command. */
 @Command(name = "vmsup", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A VMM supervisor: runs QEMU in the sandbox's host cgroups and places every vCPU thread.",
-        subcommands = {RunCommand.class, CtlCommand.class, CheckCommand.class})
+        subcommands = {RunCommand.class, CtlCommand.class, CheckCommand.class, CleanupCommand.class})
 final class VmsupCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

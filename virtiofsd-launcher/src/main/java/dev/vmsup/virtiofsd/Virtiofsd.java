@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,15 @@ public final class Virtiofsd implements AutoCloseable {
      */
     public static Virtiofsd start(Path binary, Path sharedDir, Path socket, CacheMode cache,
             Consumer<String> onUnexpectedExit) {
+        return start(binary, sharedDir, socket, cache, onUnexpectedExit, argv -> argv);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, CacheMode, Consumer)}, with the argv passed through {@code launch} first
+     * (e.g. to prefix a command that ties the daemon's life to the caller's; it must exec in place).
+     */
+    public static Virtiofsd start(Path binary, Path sharedDir, Path socket, CacheMode cache,
+            Consumer<String> onUnexpectedExit, UnaryOperator<List<String>> launch) {
         if (!Files.isDirectory(sharedDir)) {
             throw new VirtiofsdException("shared directory " + sharedDir + " is not a directory");
         }
@@ -77,7 +87,7 @@ public final class Virtiofsd implements AutoCloseable {
         Process process;
         int old = posix.umask(0077);
         try {
-            process = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            process = new ProcessBuilder(launch.apply(argv)).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
         } catch (IOException e) {
