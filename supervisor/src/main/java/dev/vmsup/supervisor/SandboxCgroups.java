@@ -46,14 +46,26 @@ final class SandboxCgroups {
         this.overhead = overhead;
     }
 
-    /** Creates the sandbox, vcpu and overhead cgroups; refuses if the sandbox's own cgroups already exist. */
-    static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
+    /**
+     * Checks the layout before anything is created: every path resolves inside the hierarchy (no symlink, no file in
+     * the way) and the sandbox's own cgroups do not exist yet.
+     */
+    static void check(Hierarchy hierarchy, CgroupLayout layout) {
+        hierarchy.exists(layout.parent());
+        if (layout.overheadRoot() != null) {
+            hierarchy.exists(layout.overheadRoot());
+        }
         for (CgroupPath own : ownPaths(layout)) {
             if (hierarchy.exists(own)) {
                 throw new SupervisorException("cgroup " + own + " already exists: another vmsup runs with this id, "
-                        + "or one died without cleaning up");
+                        + "or one died without cleaning up (vmsup cleanup)");
             }
         }
+    }
+
+    /** Creates the sandbox, vcpu and overhead cgroups; refuses if the sandbox's own cgroups already exist. */
+    static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
+        check(hierarchy, layout);
         Map<String, CgroupPath> origin = hierarchy.placementOf(selfPid, selfPid);
         List<Cgroup> made = new ArrayList<>();
         try {

@@ -64,6 +64,8 @@ public final class Supervisor implements AutoCloseable {
     private Process qemu;
     private Virtiofsd virtiofsd;
     private boolean createdStateDir;
+    private String accel = "";
+    private boolean unplugged;
     private StateFile stateFile;
     private QmpCommands qmp;
     private List<VcpuInfo> vcpus = List.of();
@@ -122,6 +124,7 @@ public final class Supervisor implements AutoCloseable {
             throw new SupervisorException("API socket " + config.apiSocket() + " already exists: another vmsup may run "
                     + "with this state dir");
         }
+        SandboxCgroups.check(hierarchy, layout);
         int self = (int) ProcessHandle.current().pid();
         boolean createdStateDir = makeStateDir(config.stateDir());
         SandboxCgroups cgroups;
@@ -158,6 +161,7 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private void launch(String accel, MergedResources merged) {
+        this.accel = accel;
         CgroupLayout layout = cgroups.layout();
         if (cgroups.hierarchy().version() == CgroupVersion.V2 && !layout.qemu().equals(layout.supervisor())) {
             LOG.info("cgroup v2: QEMU's process lives in {} (a thread can only move within its process's threaded "
@@ -457,7 +461,19 @@ public final class Supervisor implements AutoCloseable {
         return vcpus;
     }
 
+    /**
+     * QEMU 7.2 under TCG dies (SIGSEGV or heap corruption) on the first CPU hotplug after any CPU unplug, whatever
+     * the slot: seen on these machines. vmsup refuses that hotplug instead of losing the sandbox.
+     */
+    private boolean replugWouldCrashQemu() {
+        return unplugged && accel.startsWith("tcg") && qmp.client().greeting().version().qemu().major() < 8;
+    }
+
     private ResizeException plug(int howMany) {
+        if (replugWouldCrashQemu()) {
+            return new ResizeException("device_add", "QEMU " + qmp.client().greeting().version()
+                    + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again");
+        }
         List<HotpluggableCpu> slots;
         try {
             slots = wait(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT);
@@ -495,6 +511,7 @@ public final class Supervisor implements AutoCloseable {
         }
         Set<String> paths = new HashSet<>();
         removable.forEach(c -> paths.add(c.qomPath()));
+        unplugged = true;
         long deadline = System.nanoTime() + UNPLUG_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             // events are only a wake-up: QEMU 7.2 does not name the CPU in DEVICE_DELETED
@@ -623,7 +640,11 @@ public final class Supervisor implements AutoCloseable {
         if (qmp != null) {
             qmp.client().close();
         }
-        vertx.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing the event loop: {}", e.toString());
+        }
         for (Path f : ownFiles) {
             try {
                 Files.deleteIfExists(f);

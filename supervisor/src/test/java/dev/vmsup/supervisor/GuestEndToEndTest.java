@@ -1,6 +1,7 @@
 package dev.vmsup.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -113,6 +114,12 @@ class GuestEndToEndTest {
             assertThat(s.resize(2)).as("returns once the guest released the CPU").hasSize(2);
             f.assertPlacement(s, 2);
             awaitSerial(serial, "VMSUP-GUEST cpus-online=2", Duration.ofSeconds(30));
+
+            // QEMU 7.2 under TCG segfaults on a hotplug after an unplug: vmsup refuses it and the VM lives on
+            assertThatThrownBy(() -> s.resize(3)).isInstanceOf(ResizeException.class)
+                    .hasMessageContaining("crashes on a CPU hotplug after a CPU unplug");
+            assertThat(ProcessHandle.of(s.qemuPid())).isPresent();
+            f.assertPlacement(s, 2);
 
             s.requestStop("test");
             int code = CompletableFuture.supplyAsync(s::awaitTermination).get(60, TimeUnit.SECONDS);
