@@ -490,6 +490,10 @@ public final class Supervisor implements AutoCloseable {
             } catch (SupervisorException e) {
                 return new ResizeException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
             }
+            // place the new thread at once: it was born in QEMU's cgroup and runs unconstrained until moved
+            long added = System.nanoTime();
+            placeVcpus();
+            events.vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
         }
         return free.size() < howMany ? new ResizeException("device_add", "only " + free.size() + " free CPU slots") : null;
     }

@@ -17,6 +17,10 @@ public interface SupervisorEvents {
     default void qmpRoundTrip(String command, Duration took) {
     }
 
+    /** A hotplugged vCPU's thread reached the vcpu cgroup {@code window} after its device_add returned. */
+    default void vcpuPlaced(Duration window) {
+    }
+
     /** A vCPU thread could not be placed (gone, or refused by the kernel). */
     default void placementFailed() {
     }

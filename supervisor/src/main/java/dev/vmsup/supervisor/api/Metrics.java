@@ -19,6 +19,7 @@ final class Metrics implements SupervisorEvents {
     private final Counter placementFailures;
     private final Timer resizeOk;
     private final Timer resizeFailed;
+    private final Timer unconstrained;
 
     Metrics(Supervisor s) {
         Gauge.builder("vmsup_vcpus", s, x -> x.vcpus().size()).description("vCPUs present").register(registry);
@@ -27,6 +28,9 @@ final class Metrics implements SupervisorEvents {
                 .description("vCPU threads that could not be placed").register(registry);
         resizeOk = resizeTimer("ok");
         resizeFailed = resizeTimer("failed");
+        unconstrained = Timer.builder("vmsup_vcpu_unconstrained")
+                .description("from a hotplugged vCPU's device_add reply to its thread being in the vcpu cgroup")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         for (String cgroup : new String[] {"sandbox", "vcpu", "overhead"}) {
             usage(s, cgroup, "vmsup_cgroup_cpu_usage_seconds", st -> st.cpuUsageUs() == null ? Double.NaN
                     : st.cpuUsageUs() / 1e6);
@@ -64,6 +68,11 @@ final class Metrics implements SupervisorEvents {
         int space = command.indexOf(' ');
         Timer.builder("vmsup_qmp_round_trip").tag("command", space < 0 ? command : command.substring(0, space))
                 .publishPercentileHistogram().register(registry).record(took);
+    }
+
+    @Override
+    public void vcpuPlaced(Duration window) {
+        unconstrained.record(window);
     }
 
     @Override
