@@ -66,6 +66,8 @@ public final class Supervisor implements AutoCloseable {
     private boolean createdStateDir;
     private String accel = "";
     private boolean unplugged;
+    /** Empty CPU slots, lowest socket first, as QEMU last reported them; null: ask QEMU. */
+    private List<HotpluggableCpu> freeSlots;
     private StateFile stateFile;
     private QmpCommands qmp;
     private List<VcpuInfo> vcpus = List.of();
@@ -438,15 +440,19 @@ public final class Supervisor implements AutoCloseable {
             throw new ConfigException("count", "vCPU count must be 1.." + config.maxVcpus() + ", got " + count);
         }
         requireLive();
-        List<CpuInfo> cpus = wait(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+        int current = vcpus.size();
         ResizeException failure = null;
-        if (count > cpus.size()) {
-            failure = plug(count - cpus.size());
-        } else if (count < cpus.size()) {
-            failure = unplug(cpus, cpus.size() - count);
-        }
         try {
-            placeVcpus();
+            if (count > current) {
+                // each new vCPU is placed right after its device_add (see plug)
+                failure = plug(count - current);
+                if (failure != null) {
+                    placeVcpus();
+                }
+            } else if (count < current) {
+                failure = unplug(vcpus, current - count);
+                placeVcpus();
+            }
             applyResources(ResourceMerger.merge(containers.values()));
         } catch (RuntimeException e) {
             ResizeException placing = new ResizeException("placing vCPU threads and applying limits", e);
@@ -474,33 +480,40 @@ public final class Supervisor implements AutoCloseable {
             return new ResizeException("device_add", "QEMU " + qmp.client().greeting().version()
                     + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again");
         }
-        List<HotpluggableCpu> slots;
-        try {
-            slots = wait(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT);
-        } catch (SupervisorException e) {
-            return new ResizeException("query-hotpluggable-cpus", e);
+        if (freeSlots == null) {
+            try {
+                freeSlots = new ArrayList<>(wait(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT).stream()
+                        .filter(s -> !s.plugged())
+                        .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
+            } catch (SupervisorException e) {
+                return new ResizeException("query-hotpluggable-cpus", e);
+            }
         }
-        List<HotpluggableCpu> free = slots.stream().filter(s -> !s.plugged())
-                .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList();
-        for (int i = 0; i < howMany && i < free.size(); i++) {
-            HotpluggableCpu slot = free.get(i);
+        for (int i = 0; i < howMany; i++) {
+            if (freeSlots.isEmpty()) {
+                return new ResizeException("device_add", "no free CPU slot left");
+            }
+            HotpluggableCpu slot = freeSlots.get(0);
             String id = "cpu-" + slot.props().getOrDefault("socket-id", (long) i);
             try {
                 wait(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
             } catch (SupervisorException e) {
+                freeSlots = null; // QEMU's view is the truth again
                 return new ResizeException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
             }
+            freeSlots.remove(0);
             // place the new thread at once: it was born in QEMU's cgroup and runs unconstrained until moved
             long added = System.nanoTime();
             placeVcpus();
             events.vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
         }
-        return free.size() < howMany ? new ResizeException("device_add", "only " + free.size() + " free CPU slots") : null;
+        return null;
     }
 
-    private ResizeException unplug(List<CpuInfo> cpus, int howMany) {
-        List<CpuInfo> removable = cpus.stream().filter(c -> c.qomPath().startsWith("/machine/peripheral/"))
-                .sorted(Comparator.comparingInt(CpuInfo::cpuIndex).reversed()).limit(howMany).toList();
+    private ResizeException unplug(List<VcpuInfo> cpus, int howMany) {
+        freeSlots = null; // the released slots come back; read them from QEMU next time
+        List<VcpuInfo> removable = cpus.stream().filter(c -> c.qomPath().startsWith("/machine/peripheral/"))
+                .sorted(Comparator.comparingInt(VcpuInfo::index).reversed()).limit(howMany).toList();
         if (removable.size() < howMany) {
             return new ResizeException("device_del", "only hotplugged CPUs can be removed; " + removable.size()
                     + " of the " + howMany + " asked for are hotplugged");
