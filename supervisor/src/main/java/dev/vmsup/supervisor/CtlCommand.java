@@ -270,12 +270,17 @@ final class CtlCommand {
         }
     }
 
+    /** PUT /v1/sandbox/actions with one action; prints the state it leads to. */
+    int action(String action) {
+        return call("PUT", "/v1/sandbox/actions", "{\"action\": \"" + action + "\"}", s -> out().println(
+                "sandbox " + (s.has("id") ? s.path("id").asText() + " " : "") + s.path("state").asText()));
+    }
+
     @Command(name = "pause", description = "Pause the vCPUs.")
     static final class Pause extends Sub {
         @Override
         public Integer call() {
-            return ctl.call("PUT", "/v1/sandbox/actions", "{\"action\": \"pause\"}",
-                    s -> ctl.out().println("sandbox " + s.path("id").asText() + " " + s.path("state").asText()));
+            return ctl.action("pause");
         }
     }
 
@@ -283,8 +288,7 @@ final class CtlCommand {
     static final class Resume extends Sub {
         @Override
         public Integer call() {
-            return ctl.call("PUT", "/v1/sandbox/actions", "{\"action\": \"resume\"}",
-                    s -> ctl.out().println("sandbox " + s.path("id").asText() + " " + s.path("state").asText()));
+            return ctl.action("resume");
         }
     }
 
@@ -292,8 +296,7 @@ final class CtlCommand {
     static final class Shutdown extends Sub {
         @Override
         public Integer call() {
-            return ctl.call("PUT", "/v1/sandbox/actions", "{\"action\": \"shutdown\"}",
-                    s -> ctl.out().println("sandbox " + s.path("state").asText()));
+            return ctl.action("shutdown");
         }
     }
 }
