@@ -109,6 +109,29 @@ class ReliabilityTest {
     }
 
     @Test
+    void cleanupAllFindsEveryDeadSandboxUnderTheStateDirBase() throws Exception {
+        Path base = Files.createDirectories(tmp.resolve("base"));
+        Path toml = Files.writeString(tmp.resolve("vmsup.toml"), "[vmsup]\nstate_dir = \"" + base + "\"\n");
+        for (String id : List.of("one", "two")) {
+            try (VmsupProcess v = VmsupProcess.start("run", "--id", id, "--config", toml.toString(), "--accel", "tcg",
+                    "--paused", "--memory", "128", "--serial", "none", "--cgroup-parent", f.parent().toString(),
+                    "--overhead-cgroup", f.overheadRoot().toString())) {
+                v.awaitStarted(30_000);
+                v.process.destroyForcibly();
+                v.awaitExit(10, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(sandboxCgroupsExist("one")).isTrue();
+        Cli all = vmsup("cleanup", "--all", "--config", toml.toString());
+        assertThat(all.code()).as(all.out() + all.err()).isZero();
+        assertThat(sandboxCgroupsExist("one")).isFalse();
+        assertThat(sandboxCgroupsExist("two")).isFalse();
+        try (var left = Files.list(base)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void runWithTheIdOfADeadSupervisorCleansUpFirst() throws Exception {
         try (VmsupProcess first = run("again")) {
             first.awaitStarted(30_000);

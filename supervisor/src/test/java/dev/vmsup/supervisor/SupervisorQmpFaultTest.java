@@ -136,6 +136,20 @@ class SupervisorQmpFaultTest {
     }
 
     @Test
+    void malformedJsonFromQmpEndsTheSandbox() throws Exception {
+        Supervisor s = start(standIn());
+        try {
+            fake.sendMalformedLine();
+            int code = CompletableFuture.supplyAsync(s::awaitTermination).get(15, TimeUnit.SECONDS);
+            assertThat(code).isEqualTo(ExitCodes.FAILURE);
+            assertThat(vm.alive()).isFalse();
+        } finally {
+            s.teardown();
+        }
+        f.assertTornDown(s);
+    }
+
+    @Test
     void placementAtStartUsesEveryThreadQemuReportsAndStaysPausedWhenAsked() {
         try (Supervisor s = start(standIn())) {
             assertThat(s.vcpus()).singleElement().satisfies(v -> {

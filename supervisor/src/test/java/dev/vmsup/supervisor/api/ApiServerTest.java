@@ -100,6 +100,25 @@ class ApiServerTest {
     }
 
     @Test
+    void concurrentResizesAreSerializedAndBothAnswered() throws Exception {
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> send("PUT", "/v1/sandbox/vcpus", "{\"count\": 2}"));
+        var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> send("PUT", "/v1/sandbox/vcpus", "{\"count\": 3}"));
+        assertThat(first.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(second.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+        int count = s.vcpus().size();
+        assertThat(count).as("the later of the two wins; neither is lost half-way").isIn(2, 3);
+        fx.fixture().assertPlacement(s, count);
+    }
+
+    private Response send(String method, String path, String body) {
+        try {
+            return http.send(method, path, body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void containersChangeTheMergedQuota() throws IOException {
         JsonNode added = ok(http.send("PUT", "/v1/containers/c1",
                 "{\"cpu\": {\"quota\": 50000, \"period\": 100000, \"cpus\": \"0\"}, \"memory\": {\"limit\": 134217728}}"), 201);
