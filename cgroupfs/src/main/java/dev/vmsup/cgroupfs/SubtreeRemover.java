@@ -30,19 +30,18 @@ public final class SubtreeRemover {
         if (top.isRoot()) {
             throw new IllegalArgumentException("refusing to delete the root cgroup of " + mount);
         }
-        removeTree(mount, top, topDir, evacuator, backoff, removed, failures);
+        removeTree(top, topDir, evacuator, backoff, removed, failures);
         return new DeleteReport(removed, failures);
     }
 
-    private static boolean removeTree(Path mount, CgroupPath path, Path dir, Evacuator evacuator, Backoff backoff,
+    private static boolean removeTree(CgroupPath path, Path dir, Evacuator evacuator, Backoff backoff,
             List<CgroupPath> removed, List<DeleteReport.Failure> failures) {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return true;
         }
         boolean childrenGone = true;
         for (String child : childDirectories(dir)) {
-            childrenGone &= removeTree(mount, path.child(child), dir.resolve(child), evacuator, backoff, removed,
-                    failures);
+            childrenGone &= removeTree(path.child(child), dir.resolve(child), evacuator, backoff, removed, failures);
         }
         if (!childrenGone) {
             failures.add(new DeleteReport.Failure(path, new CgroupException("rmdir", dir, null, Errno.EBUSY,
