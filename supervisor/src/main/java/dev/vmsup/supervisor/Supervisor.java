@@ -495,6 +495,7 @@ public final class Supervisor implements AutoCloseable {
             }
             HotpluggableCpu slot = freeSlots.get(0);
             String id = "cpu-" + slot.props().getOrDefault("socket-id", (long) i);
+            Set<Integer> before = VcpuThreads.tids(qemu.pid());
             try {
                 wait(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
             } catch (SupervisorException e) {
@@ -502,10 +503,17 @@ public final class Supervisor implements AutoCloseable {
                 return new ResizeException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
             }
             freeSlots.remove(0);
-            // place the new thread at once: it was born in QEMU's cgroup and runs unconstrained until moved
+            // The new vCPU thread exists when device_add returns, born in QEMU's cgroup and unconstrained until
+            // moved: find it in /proc (QEMU names it "CPU n/...") and move it before anything else, then confirm
+            // the whole picture with query-cpus-fast.
             long added = System.nanoTime();
-            placeVcpus();
+            for (int tid : VcpuThreads.newVcpuThreads(qemu.pid(), before)) {
+                if (cgroups.placeVcpuThread(tid) == Placement.MOVED) {
+                    placed.add(tid);
+                }
+            }
             events.vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
+            placeVcpus();
         }
         return null;
     }

@@ -96,7 +96,8 @@ class ApiServerTest {
         assertThat(scrape.status()).isEqualTo(200);
         String metrics = scrape.body();
         assertThat(metrics).contains("vmsup_vcpus 3.0", "vmsup_resize_seconds_bucket", "vmsup_qmp_round_trip_seconds",
-                "vmsup_cgroup_cpu_usage_seconds{cgroup=\"vcpu\"}", "vmsup_placement_failures_total 0.0");
+                "vmsup_cgroup_cpu_usage_seconds{cgroup=\"vcpu\"}", "vmsup_placement_failures_total 0.0",
+                "vmsup_vcpu_unconstrained_seconds_count 2");
     }
 
     @Test

@@ -1,0 +1,52 @@
+package dev.vmsup.supervisor;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * QEMU's threads as {@code /proc} shows them. vmsup starts QEMU with {@code debug-threads=on}, so vCPU threads are
+ * named {@code CPU n/TCG} or {@code CPU n/KVM}: a new one can be found and placed without a QMP round trip.
+ */
+final class VcpuThreads {
+    private VcpuThreads() {
+    }
+
+    /** Every thread id of {@code pid} (empty if it is gone). */
+    static Set<Integer> tids(long pid) {
+        Set<Integer> tids = new HashSet<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks) {
+                tids.add(Integer.parseInt(t.getFileName().toString()));
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Set.of();
+        }
+        return tids;
+    }
+
+    /** Threads of {@code pid} not in {@code before} whose name says they are vCPUs. */
+    static List<Integer> newVcpuThreads(long pid, Set<Integer> before) {
+        List<Integer> found = new ArrayList<>();
+        for (int tid : tids(pid)) {
+            if (!before.contains(tid) && isVcpu(pid, tid)) {
+                found.add(tid);
+            }
+        }
+        return found;
+    }
+
+    private static boolean isVcpu(long pid, int tid) {
+        try {
+            String comm = Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/comm")).strip();
+            return comm.startsWith("CPU ") && (comm.endsWith("/TCG") || comm.endsWith("/KVM"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
