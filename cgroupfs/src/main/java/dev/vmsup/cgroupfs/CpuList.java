@@ -71,10 +71,6 @@ public final class CpuList {
         return new CpuList(set);
     }
 
-    public boolean contains(int id) {
-        return ids.get(id);
-    }
-
     /** True if every id of this list is in {@code other}. */
     public boolean isSubsetOf(CpuList other) {
         BitSet rest = (BitSet) ids.clone();

@@ -104,10 +104,6 @@ final class SandboxCgroups {
         return vcpu;
     }
 
-    Cgroup sandbox() {
-        return sandbox;
-    }
-
     /** Cgroup {@code path} of this sandbox (sandbox, vcpu or overhead). */
     private Cgroup own(CgroupPath path) {
         if (path.equals(sandbox.path())) {

@@ -50,10 +50,6 @@ public record StateFile(
         return new StateFile(id, supervisor, qemu, value, hierarchy, v1Controllers, cgroups, files, stateDirCreated);
     }
 
-    public StateFile withFiles(List<String> value) {
-        return new StateFile(id, supervisor, qemu, virtiofsd, hierarchy, v1Controllers, cgroups, value, stateDirCreated);
-    }
-
     public static Path path(Path stateDir) {
         return stateDir.resolve(NAME);
     }
