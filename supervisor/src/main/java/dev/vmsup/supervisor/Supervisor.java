@@ -184,7 +184,7 @@ public final class Supervisor implements AutoCloseable {
 
         QmpClient client;
         try {
-            client = wait(QmpClient.connectWithRetry(vertx, config.qmpSocket(),
+            client = awaitQmp(QmpClient.connectWithRetry(vertx, config.qmpSocket(),
                     QmpOptions.DEFAULTS.withConnectDeadline(QMP_WAIT)), "connect QMP", Duration.ofSeconds(30));
         } catch (SupervisorException e) {
             if (!qemu.isAlive()) {
@@ -215,7 +215,7 @@ public final class Supervisor implements AutoCloseable {
         if (config.paused()) {
             state = SandboxState.PAUSED;
         } else {
-            wait(qmp.cont(), "cont", QMP_WAIT);
+            awaitQmp(qmp.cont(), "cont", QMP_WAIT);
             state = SandboxState.RUNNING;
         }
     }
@@ -271,7 +271,7 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    private <T> T wait(Future<T> future, String step, Duration timeout) {
+    private <T> T awaitQmp(Future<T> future, String step, Duration timeout) {
         long start = System.nanoTime();
         try {
             // works on any thread but the event loop (whose I/O this waits for); Vert.x's await() refuses worker threads
@@ -292,7 +292,7 @@ public final class Supervisor implements AutoCloseable {
 
     /** Moves every vCPU thread QEMU reports that is not yet placed; a thread gone meanwhile (ESRCH) is reported. */
     private void placeVcpus() {
-        List<CpuInfo> cpus = wait(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+        List<CpuInfo> cpus = awaitQmp(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
         List<VcpuInfo> now = new ArrayList<>();
         Set<Integer> alive = new HashSet<>();
         for (CpuInfo cpu : cpus) {
@@ -396,7 +396,7 @@ public final class Supervisor implements AutoCloseable {
         operations.lock();
         try {
             requireLive();
-            wait(qmp.stop(), "stop", QMP_WAIT);
+            awaitQmp(qmp.stop(), "stop", QMP_WAIT);
             state = SandboxState.PAUSED;
         } finally {
             operations.unlock();
@@ -408,7 +408,7 @@ public final class Supervisor implements AutoCloseable {
         operations.lock();
         try {
             requireLive();
-            wait(qmp.cont(), "cont", QMP_WAIT);
+            awaitQmp(qmp.cont(), "cont", QMP_WAIT);
             state = SandboxState.RUNNING;
         } finally {
             operations.unlock();
@@ -482,7 +482,7 @@ public final class Supervisor implements AutoCloseable {
         }
         if (freeSlots == null) {
             try {
-                freeSlots = new ArrayList<>(wait(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT).stream()
+                freeSlots = new ArrayList<>(awaitQmp(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT).stream()
                         .filter(s -> !s.plugged())
                         .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
             } catch (SupervisorException e) {
@@ -497,7 +497,7 @@ public final class Supervisor implements AutoCloseable {
             String id = "cpu-" + slot.props().getOrDefault("socket-id", (long) i);
             Set<Integer> before = VcpuThreads.tids(qemu.pid());
             try {
-                wait(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
+                awaitQmp(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
             } catch (SupervisorException e) {
                 freeSlots = null; // QEMU's view is the truth again
                 return new ResizeException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
@@ -529,7 +529,7 @@ public final class Supervisor implements AutoCloseable {
         List<String> ids = removable.stream().map(c -> c.qomPath().substring("/machine/peripheral/".length())).toList();
         for (String id : ids) {
             try {
-                wait(qmp.deviceDel(id), "device_del " + id, QMP_WAIT);
+                awaitQmp(qmp.deviceDel(id), "device_del " + id, QMP_WAIT);
             } catch (SupervisorException e) {
                 return new ResizeException("device_del of " + id, e.getCause() != null ? e.getCause() : e);
             }
@@ -541,7 +541,7 @@ public final class Supervisor implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             // events are only a wake-up: QEMU 7.2 does not name the CPU in DEVICE_DELETED
             Future<?> wake = qmp.client().waitForEvent(null, null, Duration.ofMillis(100));
-            List<CpuInfo> now = wait(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+            List<CpuInfo> now = awaitQmp(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
             if (now.stream().noneMatch(c -> paths.contains(c.qomPath()))) {
                 return null;
             }
