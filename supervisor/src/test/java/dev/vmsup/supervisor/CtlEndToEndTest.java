@@ -2,10 +2,7 @@ package dev.vmsup.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.vmsup.cgroupfs.CgroupFiles;
-import picocli.CommandLine;
 
 /** {@code vmsup ctl} against a running {@code vmsup run} process, over its real API socket. */
 class CtlEndToEndTest {
@@ -25,7 +21,7 @@ class CtlEndToEndTest {
     @BeforeEach
     void setUp() {
         SandboxFixture.requireQemu();
-        f = SandboxFixture.v1(tmp, Set.of("cpu", "cpuacct", "cpuset", "memory", "pids"));
+        f = SandboxFixture.v1(tmp, SandboxFixture.ALL_V1);
     }
 
     @AfterEach
@@ -35,50 +31,40 @@ class CtlEndToEndTest {
         }
     }
 
-    private record Ctl(int code, String out, String err) {
-    }
-
-    private Ctl ctl(Path socket, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
+    private static InProcessCli ctl(Path socket, String... args) {
         String[] all = new String[args.length + 3];
         all[0] = "ctl";
         all[1] = "--api-socket";
         all[2] = socket.toString();
         System.arraycopy(args, 0, all, 3, args.length);
-        return new Ctl(cl.execute(all), out.toString(), err.toString());
+        return InProcessCli.run(all);
     }
 
     @Test
     void drivesARunningSandbox() throws Exception {
         Path socket = tmp.resolve("ctl/api.sock");
-        try (VmsupProcess vmsup = VmsupProcess.start("run", "--id", "ctl", "--accel", "tcg", "--paused", "--memory", "128",
-                "--serial", "none", "--cgroup-parent", f.parent().toString(), "--overhead-cgroup",
-                f.overheadRoot().toString(), "--state-dir", tmp.resolve("ctl").toString())) {
+        try (VmsupProcess vmsup = VmsupProcess.start(f.pausedRunArgs("ctl", tmp.resolve("ctl")))) {
             long qemu = vmsup.awaitStarted(30_000);
             Path vcpuDir = f.host.v1Mounts().get("cpu").resolve(f.parent().child("kata_ctl").child("vcpu").relative());
 
-            Ctl status = ctl(socket, "status");
+            InProcessCli status = ctl(socket, "status");
             assertThat(status.code()).as(status.err()).isZero();
             assertThat(status.out()).contains("sandbox   ctl  paused", "QEMU pid " + qemu, "vcpus     1 of max 4");
 
-            Ctl resize = ctl(socket, "resize", "3");
+            InProcessCli resize = ctl(socket, "resize", "3");
             assertThat(resize.code()).as(resize.err()).isZero();
             assertThat(resize.out()).contains("vcpus     3 of max 4");
             assertThat(SandboxFixture.vcpuThreads(qemu)).hasSize(3).allSatisfy(
                     tid -> assertThat(f.hierarchy.isPlaced(f.parent().child("kata_ctl").child("vcpu"), (int) qemu, tid))
                             .isTrue());
 
-            Ctl add = ctl(socket, "add-container", "web", "--cpu-quota", "150000", "--cpu-period", "100000",
+            InProcessCli add = ctl(socket, "add-container", "web", "--cpu-quota", "150000", "--cpu-period", "100000",
                     "--memory", "256M");
             assertThat(add.code()).as(add.err()).isZero();
             assertThat(CgroupFiles.read(vcpuDir.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("150000");
             assertThat(ctl(socket, "containers").out()).contains("web", "150000", Long.toString(256L << 20));
             assertThat(ctl(socket, "--json", "containers").out()).contains("\"web\":{\"cpu\":{\"quota\":150000");
-            Ctl stats = ctl(socket, "stats");
+            InProcessCli stats = ctl(socket, "stats");
             assertThat(stats.out()).contains("CGROUP", "vcpu", "overhead", "sandbox_overhead");
             assertThat(ctl(socket, "remove-container", "web").code()).isZero();
             assertThat(CgroupFiles.read(vcpuDir.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("-1");
@@ -86,7 +72,7 @@ class CtlEndToEndTest {
             assertThat(ctl(socket, "resume").out()).contains("running");
             assertThat(ctl(socket, "pause").out()).contains("paused");
 
-            Ctl tooMany = ctl(socket, "resize", "9");
+            InProcessCli tooMany = ctl(socket, "resize", "9");
             assertThat(tooMany.code()).isEqualTo(CtlCommand.API_ERROR);
             assertThat(tooMany.err()).contains("400", "1..4");
             assertThat(ctl(socket, "remove-container", "nope").code()).isEqualTo(CtlCommand.API_ERROR);
@@ -94,7 +80,7 @@ class CtlEndToEndTest {
             assertThat(ctl(socket, "resize").code()).isEqualTo(ExitCodes.USAGE);
             assertThat(ctl(tmp.resolve("missing.sock"), "status").code()).isEqualTo(CtlCommand.UNREACHABLE);
 
-            Ctl shutdown = ctl(socket, "shutdown");
+            InProcessCli shutdown = ctl(socket, "shutdown");
             assertThat(shutdown.code()).as(shutdown.err()).isZero();
             assertThat(vmsup.awaitExit(20, TimeUnit.SECONDS)).isTrue();
             assertThat(vmsup.process.exitValue()).as(vmsup.output()).isEqualTo(ExitCodes.OK);

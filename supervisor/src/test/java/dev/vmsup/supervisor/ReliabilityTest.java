@@ -3,13 +3,10 @@ package dev.vmsup.supervisor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,15 +20,12 @@ import dev.vmsup.cgroupfs.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Spawned;
-import picocli.CommandLine;
 
 /**
  * Faults and crashes on real components: whatever happens, the sandbox ends with a clear message and nothing of
  * it is left (cgroups, processes, sockets, state file).
  */
 class ReliabilityTest {
-    private static final Set<String> ALL_V1 = Set.of("cpu", "cpuacct", "cpuset", "memory", "pids");
-
     @TempDir
     Path tmp;
     private SandboxFixture f;
@@ -39,7 +33,7 @@ class ReliabilityTest {
     @BeforeEach
     void setUp() {
         SandboxFixture.requireQemu();
-        f = SandboxFixture.v1(tmp, ALL_V1);
+        f = SandboxFixture.v1(tmp, SandboxFixture.ALL_V1);
     }
 
     @AfterEach
@@ -49,22 +43,12 @@ class ReliabilityTest {
         }
     }
 
-    private record Cli(int code, String out, String err) {
-    }
-
-    private static Cli vmsup(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Cli(cl.execute(args), out.toString(), err.toString());
+    private static InProcessCli vmsup(String... args) {
+        return InProcessCli.run(args);
     }
 
     private VmsupProcess run(String id) throws Exception {
-        return VmsupProcess.start("run", "--id", id, "--accel", "tcg", "--paused", "--memory", "128", "--serial", "none",
-                "--cgroup-parent", f.parent().toString(), "--overhead-cgroup", f.overheadRoot().toString(),
-                "--state-dir", tmp.resolve(id).toString());
+        return VmsupProcess.start(f.pausedRunArgs(id, tmp.resolve(id)));
     }
 
     private boolean sandboxCgroupsExist(String id) {
@@ -96,13 +80,13 @@ class ReliabilityTest {
             assertThat(ProcessHandle.of(qemu)).as("QEMU dies with its supervisor (PR_SET_PDEATHSIG)").isEmpty();
             assertThat(sandboxCgroupsExist("crash")).as("left for cleanup").isTrue();
 
-            Cli cleanup = vmsup("cleanup", "--id", "crash", "--state-dir", tmp.resolve("crash").toString());
+            InProcessCli cleanup = vmsup("cleanup", "--id", "crash", "--state-dir", tmp.resolve("crash").toString());
             assertThat(cleanup.code()).as(cleanup.out() + cleanup.err()).isZero();
             assertThat(cleanup.out()).contains("removed cgroup " + f.parent().child("kata_crash"));
             assertThat(sandboxCgroupsExist("crash")).isFalse();
             assertThat(tmp.resolve("crash")).doesNotExist();
 
-            Cli again = vmsup("cleanup", "--id", "crash", "--state-dir", tmp.resolve("crash").toString());
+            InProcessCli again = vmsup("cleanup", "--id", "crash", "--state-dir", tmp.resolve("crash").toString());
             assertThat(again.code()).isZero();
             assertThat(again.out()).contains("nothing to clean");
         }
@@ -122,7 +106,7 @@ class ReliabilityTest {
             }
         }
         assertThat(sandboxCgroupsExist("one")).isTrue();
-        Cli all = vmsup("cleanup", "--all", "--config", toml.toString());
+        InProcessCli all = vmsup("cleanup", "--all", "--config", toml.toString());
         assertThat(all.code()).as(all.out() + all.err()).isZero();
         assertThat(sandboxCgroupsExist("one")).isFalse();
         assertThat(sandboxCgroupsExist("two")).isFalse();
@@ -153,13 +137,13 @@ class ReliabilityTest {
     void cleanupRefusesWhileTheSupervisorLivesUnlessForced() throws Exception {
         try (VmsupProcess vmsup = run("alive")) {
             long qemu = vmsup.awaitStarted(30_000);
-            Cli refused = vmsup("cleanup", "--id", "alive", "--state-dir", tmp.resolve("alive").toString());
+            InProcessCli refused = vmsup("cleanup", "--id", "alive", "--state-dir", tmp.resolve("alive").toString());
             assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(refused.err()).contains("is alive");
             assertThat(ProcessHandle.of(qemu)).as("nothing killed").isPresent();
             assertThat(sandboxCgroupsExist("alive")).isTrue();
 
-            Cli forced = vmsup("cleanup", "--id", "alive", "--state-dir", tmp.resolve("alive").toString(), "--force");
+            InProcessCli forced = vmsup("cleanup", "--id", "alive", "--state-dir", tmp.resolve("alive").toString(), "--force");
             assertThat(forced.code()).as(forced.err()).isZero();
             assertThat(vmsup.awaitExit(10, TimeUnit.SECONDS)).isTrue();
             CompletableFuture.runAsync(() -> ProcessHandle.of(qemu).ifPresent(h -> h.onExit().join()))
@@ -278,7 +262,7 @@ class ReliabilityTest {
 
     @Test
     void aCgroupParentThatNamesAFileCreatesNothing() throws Exception {
-        Cli bad = vmsup("run", "--id", "x", "--accel", "tcg", "--paused", "--state-dir", tmp.resolve("x").toString(),
+        InProcessCli bad = vmsup("run", "--id", "x", "--accel", "tcg", "--paused", "--state-dir", tmp.resolve("x").toString(),
                 "--cgroup-parent", f.root.path().child("cgroup.procs").child("y").toString());
         assertThat(bad.code()).as(bad.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("not a directory");

@@ -24,6 +24,8 @@ import dev.vmsup.cgroupfs.TestParent;
  */
 public final class SandboxFixture implements AutoCloseable {
     static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+    /** Every v1 controller vmsup uses by default: for tests that run vmsup as its own process. */
+    static final Set<String> ALL_V1 = Set.of("cpu", "cpuacct", "cpuset", "memory", "pids");
     /** The in-process tests move the test JVM; they leave its memory cgroup alone. */
     static final Set<String> IN_PROCESS_V1 = Set.of("cpu", "cpuacct", "cpuset", "pids");
     private static final Pattern VCPU_COMM = Pattern.compile("CPU \\d+/(TCG|KVM)");
@@ -84,6 +86,16 @@ public final class SandboxFixture implements AutoCloseable {
         s.cgroupHierarchy = choice;
         s.v1Controllers = List.copyOf(IN_PROCESS_V1);
         return s;
+    }
+
+    /**
+     * The argv of a paused, small {@code vmsup run} under this fixture's test root, with its state in
+     * {@code stateDir}.
+     */
+    String[] pausedRunArgs(String id, Path stateDir) {
+        return new String[] {"run", "--id", id, "--accel", "tcg", "--paused", "--memory", "128", "--serial", "none",
+                "--cgroup-parent", parent().toString(), "--overhead-cgroup", overheadRoot().toString(),
+                "--state-dir", stateDir.toString()};
     }
 
     /** Thread id to name, for every thread of {@code pid}. */

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -24,8 +23,6 @@ import dev.vmsup.cgroupfs.SubtreeRemover;
  * before starting QEMU, ends with QEMU, stops on SIGTERM, refuses bad input, and leaves nothing behind.
  */
 class VmsupRunProcessTest {
-    private static final Set<String> ALL_V1 = Set.of("cpu", "cpuacct", "cpuset", "memory", "pids");
-
     @TempDir
     Path tmp;
     private SandboxFixture f;
@@ -33,7 +30,7 @@ class VmsupRunProcessTest {
     @BeforeEach
     void setUp() {
         SandboxFixture.requireQemu();
-        f = SandboxFixture.v1(tmp, ALL_V1);
+        f = SandboxFixture.v1(tmp, SandboxFixture.ALL_V1);
     }
 
     @AfterEach
@@ -44,9 +41,7 @@ class VmsupRunProcessTest {
     }
 
     private List<String> args(String id) {
-        return List.of("run", "--id", id, "--accel", "tcg", "--paused", "--memory", "128", "--serial", "none",
-                "--cgroup-parent", f.parent().toString(), "--overhead-cgroup", f.overheadRoot().toString(),
-                "--state-dir", tmp.resolve(id).toString());
+        return List.of(f.pausedRunArgs(id, tmp.resolve(id)));
     }
 
     private VmsupProcess run(List<String> args) throws IOException {
@@ -56,7 +51,7 @@ class VmsupRunProcessTest {
     /** Child cgroups left under the test root in any hierarchy, other than the parent and overhead root. */
     private List<String> leftovers() {
         List<String> left = new java.util.ArrayList<>();
-        for (String c : ALL_V1) {
+        for (String c : SandboxFixture.ALL_V1) {
             Path rootDir = f.host.v1Mounts().get(c).resolve(f.root.path().relative());
             for (String top : List.of("vmsup", "kata_overhead")) {
                 Path dir = rootDir.resolve(top);
@@ -76,7 +71,7 @@ class VmsupRunProcessTest {
             assertThat(f.hierarchy.isPlaced(vcpu, (int) qemu, SandboxFixture.vcpuThreads(qemu).get(0))).isTrue();
             int vmsupPid = (int) vmsup.process.pid();
             assertThat(f.hierarchy.placementOf(vmsupPid, vmsupPid)).as("vmsup moved itself in every hierarchy")
-                    .containsOnlyKeys(ALL_V1).allSatisfy((c, p) -> assertThat(p)
+                    .containsOnlyKeys(SandboxFixture.ALL_V1).allSatisfy((c, p) -> assertThat(p)
                             .isEqualTo(f.overheadRoot().child("killed")));
 
             long start = System.nanoTime();
