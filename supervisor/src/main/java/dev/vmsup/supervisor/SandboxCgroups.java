@@ -63,9 +63,8 @@ final class SandboxCgroups {
         }
     }
 
-    /** Creates the sandbox, vcpu and overhead cgroups; refuses if the sandbox's own cgroups already exist. */
+    /** Creates the sandbox, vcpu and overhead cgroups; the caller has run {@link #check} first. */
     static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
-        check(hierarchy, layout);
         Map<String, CgroupPath> origin = hierarchy.placementOf(selfPid, selfPid);
         List<Cgroup> made = new ArrayList<>();
         try {
