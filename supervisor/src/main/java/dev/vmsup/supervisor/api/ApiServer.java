@@ -17,13 +17,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.supervisor.ConfigException;
-import dev.vmsup.supervisor.ContainerId;
-import dev.vmsup.supervisor.ContainersFile;
-import dev.vmsup.supervisor.ResizeException;
-import dev.vmsup.supervisor.Supervisor;
-import dev.vmsup.supervisor.SupervisorException;
-import dev.vmsup.supervisor.WrongStateException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +27,14 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.config.ContainerId;
+import dev.vmsup.supervisor.resources.ContainersFile;
+import dev.vmsup.supervisor.sandbox.ResizeException;
+import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
+import dev.vmsup.supervisor.sandbox.WrongStateException;
 
 /**
  * The control API: HTTP/1.1 + JSON on a unix socket (mode 0600), for the one sandbox this vmsup runs. Peers whose
@@ -56,7 +57,7 @@ public final class ApiServer implements AutoCloseable {
             "GET /v1/stats",
             "GET /metrics");
 
-    private final Supervisor supervisor;
+    private final Sandbox sandbox;
     private final Path socket;
     private final Metrics metrics;
     private final ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
@@ -66,20 +67,22 @@ public final class ApiServer implements AutoCloseable {
     });
     private HttpServer server;
 
-    private ApiServer(Supervisor supervisor, Path socket) {
-        this.supervisor = supervisor;
+    private ApiServer(Sandbox sandbox, Metrics metrics, Path socket) {
+        this.sandbox = sandbox;
         this.socket = socket;
-        this.metrics = new Metrics(supervisor);
-        supervisor.events(metrics);
+        this.metrics = metrics;
     }
 
-    /** Listens on {@code socket}; the socket file is created with mode 0600. */
-    public static ApiServer start(Supervisor supervisor, Path socket) {
+    /**
+     * Serves {@code sandbox} on {@code socket} (created with mode 0600) from {@code vertx}'s event loop;
+     * {@code metrics} answers {@code GET /metrics}.
+     */
+    public static ApiServer start(Vertx vertx, Sandbox sandbox, Metrics metrics, Path socket) {
         if (Files.exists(socket)) {
             throw new SupervisorException("API socket " + socket + " already exists");
         }
-        ApiServer api = new ApiServer(supervisor, socket);
-        HttpServer server = supervisor.vertx().createHttpServer(new HttpServerOptions()
+        ApiServer api = new ApiServer(sandbox, metrics, socket);
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                 .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024));
         server.requestHandler(api::handle);
         POSIX posix = POSIXFactory.getNativePOSIX();
@@ -145,12 +148,12 @@ public final class ApiServer implements AutoCloseable {
         String path = req.path();
         HttpMethod m = req.method();
         switch (path) {
-            case "/v1/sandbox" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.sandbox(supervisor)));
+            case "/v1/sandbox" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.sandbox(sandbox.snapshot())));
             case "/v1/sandbox/vcpus" -> only(req, m, HttpMethod.PUT, () -> resize(req, body));
             case "/v1/sandbox/actions" -> only(req, m, HttpMethod.PUT, () -> action(req, body));
             case "/v1/containers" -> only(req, m, HttpMethod.GET,
-                    () -> json(req, 200, Json.containers(supervisor.containers())));
-            case "/v1/stats" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.stats(supervisor.stats())));
+                    () -> json(req, 200, Json.containers(sandbox.snapshot().containers())));
+            case "/v1/stats" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.stats(sandbox.stats())));
             case "/metrics" -> only(req, m, HttpMethod.GET, () -> req.response()
                     .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
             default -> {
@@ -189,13 +192,10 @@ public final class ApiServer implements AutoCloseable {
         if (count == null || !count.isIntegralNumber() || !count.canConvertToInt()) {
             throw ApiException.badRequest("'count' must be an integer");
         }
-        int n = count.asInt();
-        if (n < 1 || n > supervisor.config().maxVcpus()) {
-            throw ApiException.badRequest("count must be 1.." + supervisor.config().maxVcpus() + ", got " + n);
-        }
+        int n = count.asInt(); // its range is the sandbox's to check
         blocking(req, () -> {
-            supervisor.resize(n);
-            return Json.vcpus(supervisor);
+            sandbox.resize(n);
+            return Json.vcpus(sandbox.snapshot());
         }, 200);
     }
 
@@ -204,18 +204,18 @@ public final class ApiServer implements AutoCloseable {
         String action = o.path("action").isTextual() ? o.get("action").asText() : "";
         switch (action) {
             case "pause" -> blocking(req, () -> {
-                supervisor.pause();
-                return Json.sandbox(supervisor);
+                sandbox.pause();
+                return Json.sandbox(sandbox.snapshot());
             }, 200);
             case "resume" -> blocking(req, () -> {
-                supervisor.resume();
-                return Json.sandbox(supervisor);
+                sandbox.resume();
+                return Json.sandbox(sandbox.snapshot());
             }, 200);
             case "shutdown" -> {
-                if (supervisor.stopping()) {
+                if (sandbox.stopping()) {
                     throw new ApiException(409, "wrong_state", "the sandbox is already stopping");
                 }
-                supervisor.requestStop("shutdown requested through the API");
+                sandbox.requestStop("shutdown requested through the API");
                 ObjectNode accepted = Json.MAPPER.createObjectNode().put("state", "stopping");
                 json(req, 202, accepted);
             }
@@ -226,13 +226,14 @@ public final class ApiServer implements AutoCloseable {
     private void putContainer(HttpServerRequest req, String cid, String body) {
         new ContainerId(cid);
         var resources = ContainersFile.parseResources(body.isBlank() ? "{}" : body);
-        boolean existed = supervisor.containers().containsKey(cid);
+        boolean existed = sandbox.snapshot().containers().containsKey(cid);
         blocking(req, () -> {
-            supervisor.putContainer(cid, resources);
+            sandbox.putContainer(cid, resources);
+            SandboxSnapshot now = sandbox.snapshot();
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.set("container", Json.container(resources));
-            o.set("resources", Json.resources(supervisor.resourcesInForce()));
-            o.set("vcpus", Json.vcpus(supervisor));
+            o.set("resources", Json.resources(now.resourcesInForce()));
+            o.set("vcpus", Json.vcpus(now));
             return o;
         }, existed ? 200 : 201);
     }
@@ -240,7 +241,7 @@ public final class ApiServer implements AutoCloseable {
     private void deleteContainer(HttpServerRequest req, String cid) {
         new ContainerId(cid);
         blocking(req, () -> {
-            if (!supervisor.removeContainer(cid)) {
+            if (!sandbox.removeContainer(cid)) {
                 throw new ApiException(404, "not_found", "no container " + cid);
             }
             return null;

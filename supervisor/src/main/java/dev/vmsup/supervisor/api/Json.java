@@ -13,9 +13,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.Resources;
-import dev.vmsup.supervisor.ContainerResources;
-import dev.vmsup.supervisor.Supervisor;
-import dev.vmsup.supervisor.VcpuInfo;
+import dev.vmsup.supervisor.cgroups.CgroupLayout;
+import dev.vmsup.supervisor.cgroups.VcpuInfo;
+import dev.vmsup.supervisor.resources.ContainerResources;
+import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 /** JSON for the API: strict parsing of request bodies and the shapes of the replies. */
 final class Json {
@@ -46,32 +47,33 @@ final class Json {
         return object;
     }
 
-    static ObjectNode sandbox(Supervisor s) {
+    static ObjectNode sandbox(SandboxSnapshot s) {
         ObjectNode o = MAPPER.createObjectNode();
-        o.put("id", s.config().id().value());
+        o.put("id", s.id().value());
         o.put("state", s.state().name().toLowerCase());
         o.put("qemu_pid", s.qemuPid());
         if (s.virtiofsdPid() > 0) {
             o.put("virtiofsd_pid", s.virtiofsdPid());
         }
-        o.put("mode", s.config().sandboxCgroupOnly() ? "sandbox_cgroup_only" : "overhead");
+        o.put("mode", s.mode());
         o.put("cgroup_version", s.cgroupVersion().name().toLowerCase());
         ObjectNode cg = o.putObject("cgroups");
-        cg.put("parent", s.layout().parent().toString());
-        cg.put("sandbox", s.layout().sandbox().toString());
-        cg.put("vcpu", s.layout().vcpu().toString());
-        cg.put("overhead", s.layout().overhead() == null ? null : s.layout().overhead().toString());
-        cg.put("vmsup", s.layout().supervisor().toString());
-        cg.put("qemu", s.layout().qemu().toString());
+        CgroupLayout l = s.layout();
+        cg.put("parent", l.parent().toString());
+        cg.put("sandbox", l.sandbox().toString());
+        cg.put("vcpu", l.vcpu().toString());
+        cg.put("overhead", l.overhead() == null ? null : l.overhead().toString());
+        cg.put("vmsup", l.supervisor().toString());
+        cg.put("qemu", l.qemu().toString());
         o.set("vcpus", vcpus(s));
         o.set("resources", resources(s.resourcesInForce()));
         return o;
     }
 
-    static ObjectNode vcpus(Supervisor s) {
+    static ObjectNode vcpus(SandboxSnapshot s) {
         ObjectNode v = MAPPER.createObjectNode();
         v.put("count", s.vcpus().size());
-        v.put("max", s.config().maxVcpus());
+        v.put("max", s.maxVcpus());
         var list = v.putArray("list");
         for (VcpuInfo cpu : s.vcpus()) {
             ObjectNode c = list.addObject();

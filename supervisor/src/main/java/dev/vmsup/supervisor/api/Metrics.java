@@ -5,25 +5,33 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 import dev.vmsup.cgroupfs.CgroupStats;
-import dev.vmsup.supervisor.Supervisor;
-import dev.vmsup.supervisor.SupervisorEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.vmsup.supervisor.SupervisorEvents;
+import dev.vmsup.supervisor.sandbox.Sandbox;
 
-/** The supervisor's metrics in a Micrometer Prometheus registry, scraped by {@code GET /metrics}. */
-final class Metrics implements SupervisorEvents {
+/** The sandbox's metrics in a Micrometer Prometheus registry, scraped by {@code GET /metrics}. */
+public final class Metrics implements SupervisorEvents {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter placementFailures;
     private final Timer resizeOk;
     private final Timer resizeFailed;
     private final Timer unconstrained;
 
-    Metrics(Supervisor s) {
-        Gauge.builder("vmsup_vcpus", s, x -> x.vcpus().size()).description("vCPUs present").register(registry);
-        Gauge.builder("vmsup_vcpus_max", s, x -> x.config().maxVcpus()).register(registry);
+    /** Metrics of {@code s}, installed as the sandbox's events (its resizes, QMP round trips, placements). */
+    public static Metrics attachTo(Sandbox s) {
+        Metrics m = new Metrics(s);
+        s.events(m);
+        return m;
+    }
+
+    /** Gauges read {@code s}: its snapshot and its cgroups' usage. */
+    private Metrics(Sandbox s) {
+        Gauge.builder("vmsup_vcpus", s, x -> x.snapshot().vcpus().size()).description("vCPUs present").register(registry);
+        Gauge.builder("vmsup_vcpus_max", s, x -> x.snapshot().maxVcpus()).register(registry);
         placementFailures = Counter.builder("vmsup_placement_failures")
                 .description("vCPU threads that could not be placed").register(registry);
         resizeOk = resizeTimer("ok");
@@ -46,7 +54,7 @@ final class Metrics implements SupervisorEvents {
                 .tag("result", result).publishPercentileHistogram().register(registry);
     }
 
-    private void usage(Supervisor s, String cgroup, String name, ToDoubleFunction<CgroupStats> value) {
+    private void usage(Sandbox s, String cgroup, String name, ToDoubleFunction<CgroupStats> value) {
         Gauge.builder(name, s, x -> {
             try {
                 Map<String, CgroupStats> all = x.stats();

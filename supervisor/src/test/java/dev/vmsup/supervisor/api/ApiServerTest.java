@@ -18,43 +18,51 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.vmsup.cgroupfs.CgroupFiles;
+import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Prerequisites;
-import dev.vmsup.supervisor.ApiFixture;
-import dev.vmsup.supervisor.Supervisor;
-import dev.vmsup.supervisor.ctl.UnixHttpClient;
 import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;
+import dev.vmsup.supervisor.ctl.UnixHttpClient;
+import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.testing.SandboxExtension;
+import dev.vmsup.supervisor.testing.SandboxFixture;
 
 /** The control API over its real unix socket, in front of a real paused QEMU on real cgroup v1 hierarchies. */
 class ApiServerTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    @RegisterExtension
+    static final SandboxExtension SANDBOXES = SandboxExtension.v1(SandboxFixture.IN_PROCESS_V1).withQemu();
     @TempDir
     Path tmp;
-    private ApiFixture fx;
-    private Supervisor s;
+    private SandboxFixture f;
+    private Sandbox s;
     private ApiServer api;
     private UnixHttpClient http;
 
     @BeforeEach
-    void setUp() {
-        fx = ApiFixture.start(tmp, "api");
-        s = fx.supervisor();
-        api = ApiServer.start(s, tmp.resolve("api.sock"));
-        s.closeOnTeardown(api);
+    void setUp(SandboxFixture fixture) {
+        f = fixture;
+        s = f.start(f.settings(false).apiSocket("none").resolve("api"), Map.of());
+        api = ApiServer.start(f.vertx(), s, Metrics.attachTo(s), tmp.resolve("api.sock"));
         http = new UnixHttpClient(api.socket());
     }
 
     @AfterEach
     void tearDown() {
-        if (fx != null) {
-            fx.close();
+        if (api != null) {
+            api.close();
         }
+    }
+
+    private Path cpuDir(CgroupPath cgroup) {
+        return f.host.v1Mounts().get("cpu").resolve(cgroup.relative());
     }
 
     private JsonNode ok(Response r, int status) throws IOException {
@@ -63,7 +71,7 @@ class ApiServerTest {
     }
 
     private String quota() {
-        return CgroupFiles.read(fx.cpuDir(s.layout().vcpu()).resolve("cpu.cfs_quota_us")).strip();
+        return CgroupFiles.read(cpuDir(s.layout().vcpu()).resolve("cpu.cfs_quota_us")).strip();
     }
 
     @Test
@@ -71,14 +79,14 @@ class ApiServerTest {
         JsonNode sb = ok(http.send("GET", "/v1/sandbox", null), 200);
         assertThat(sb.path("id").asText()).isEqualTo("api");
         assertThat(sb.path("state").asText()).isEqualTo("paused");
-        assertThat(sb.path("qemu_pid").asLong()).isEqualTo(s.qemuPid());
+        assertThat(sb.path("qemu_pid").asLong()).isEqualTo(s.snapshot().qemuPid());
         assertThat(sb.path("mode").asText()).isEqualTo("overhead");
         assertThat(sb.path("cgroup_version").asText()).isEqualTo("v1");
         assertThat(sb.path("cgroups").path("vcpu").asText()).isEqualTo(s.layout().vcpu().toString());
         assertThat(sb.path("vcpus").path("count").asInt()).isEqualTo(1);
         assertThat(sb.path("vcpus").path("max").asInt()).isEqualTo(4);
         JsonNode cpu0 = sb.path("vcpus").path("list").get(0);
-        assertThat(cpu0.path("thread_id").asInt()).isEqualTo(s.vcpus().get(0).threadId());
+        assertThat(cpu0.path("thread_id").asInt()).isEqualTo(s.snapshot().vcpus().get(0).threadId());
         assertThat(cpu0.path("cgroup").asText()).isEqualTo(s.layout().vcpu().toString());
         assertThat(sb.path("resources").path("cpu_quota").asLong()).isEqualTo(-1);
     }
@@ -86,11 +94,11 @@ class ApiServerTest {
     @Test
     void resizeAnswersAfterPlacementAndQuota() throws IOException {
         ok(http.send("PUT", "/v1/containers/c1", "{\"cpu\": {\"quota\": 50000, \"period\": 100000}}"), 201);
-        CgroupFiles.write(fx.cpuDir(s.layout().vcpu()).resolve("cpu.cfs_quota_us"), "90000");
+        CgroupFiles.write(cpuDir(s.layout().vcpu()).resolve("cpu.cfs_quota_us"), "90000");
         JsonNode v = ok(http.send("PUT", "/v1/sandbox/vcpus", "{\"count\": 3}"), 200);
         assertThat(v.path("count").asInt()).isEqualTo(3);
         assertThat(v.path("list")).allSatisfy(c -> assertThat(c.path("placed").asBoolean()).isTrue());
-        fx.fixture().assertPlacement(s, 3);
+        f.assertPlacement(s, 3);
         assertThat(quota()).as("rewritten by the resize").isEqualTo("50000");
         Response scrape = http.send("GET", "/metrics", null);
         assertThat(scrape.status()).isEqualTo(200);
@@ -107,7 +115,7 @@ class ApiServerTest {
         var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> send("PUT", "/v1/sandbox/vcpus", "{\"count\": 3}"));
         assertThat(first.get(60, TimeUnit.SECONDS).body()).contains("\"count\":3");
         assertThat(second.get(60, TimeUnit.SECONDS).body()).contains("\"count\":3");
-        fx.fixture().assertPlacement(s, 3);
+        f.assertPlacement(s, 3);
     }
 
     private Response send(String method, String path, String body) {
@@ -126,7 +134,7 @@ class ApiServerTest {
         assertThat(quota()).isEqualTo("50000");
         ok(http.send("PUT", "/v1/containers/c2", "{\"cpu\": {\"quota\": 150000, \"period\": 200000}}"), 201);
         assertThat(quota()).isEqualTo("250000");
-        assertThat(CgroupFiles.read(fx.cpuDir(s.layout().vcpu()).resolve("cpu.cfs_period_us")).strip()).isEqualTo("200000");
+        assertThat(CgroupFiles.read(cpuDir(s.layout().vcpu()).resolve("cpu.cfs_period_us")).strip()).isEqualTo("200000");
         ok(http.send("PUT", "/v1/containers/c2", "{\"cpu\": {\"quota\": 100000, \"period\": 200000}}"), 200);
         assertThat(quota()).isEqualTo("200000");
         JsonNode list = ok(http.send("GET", "/v1/containers", null), 200);
@@ -173,8 +181,8 @@ class ApiServerTest {
             assertThat(e.path("error").asText()).isNotEmpty();
             assertThat(e.path("message").asText()).isNotEmpty();
         }
-        assertThat(s.vcpus()).hasSize(1);
-        assertThat(s.containers()).isEmpty();
+        assertThat(s.snapshot().vcpus()).hasSize(1);
+        assertThat(s.snapshot().containers()).isEmpty();
         assertThat(quota()).isEqualTo("-1");
     }
 

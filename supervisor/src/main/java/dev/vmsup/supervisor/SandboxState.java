@@ -1,6 +1,0 @@
-package dev.vmsup.supervisor;
-
-/** Life of a sandbox, as the control API reports it. */
-public enum SandboxState {
-    CREATED, RUNNING, PAUSED, STOPPING, STOPPED
-}

@@ -1,0 +1,207 @@
+package dev.vmsup.supervisor.cgroups;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vmsup.cgroupfs.Cgroup;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.CgroupStats;
+import dev.vmsup.cgroupfs.DeleteReport;
+import dev.vmsup.cgroupfs.Hierarchy;
+import dev.vmsup.cgroupfs.Placement;
+import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.resources.MergedResources;
+
+/**
+ * The host cgroups of one sandbox: made from a {@link CgroupLayout}, used to place the supervisor, its children
+ * and vCPU threads, and removed at teardown (only what this object created; never the parent or the overhead
+ * root). The supervisor returns to the cgroups it started in before anything is removed.
+ */
+public final class SandboxCgroups {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxCgroups.class);
+
+    private final Hierarchy hierarchy;
+    private final CgroupLayout layout;
+    private final int selfPid;
+    private final Map<String, CgroupPath> selfOrigin;
+    private final Cgroup sandbox;
+    private final Cgroup vcpu;
+    private final Cgroup overhead;
+    private final Set<String> warned = new LinkedHashSet<>();
+
+    private SandboxCgroups(Hierarchy hierarchy, CgroupLayout layout, int selfPid, Map<String, CgroupPath> selfOrigin,
+            Cgroup sandbox, Cgroup vcpu, Cgroup overhead) {
+        this.hierarchy = hierarchy;
+        this.layout = layout;
+        this.selfPid = selfPid;
+        this.selfOrigin = selfOrigin;
+        this.sandbox = sandbox;
+        this.vcpu = vcpu;
+        this.overhead = overhead;
+    }
+
+    /**
+     * Checks the layout before anything is created: every path resolves inside the hierarchy (no symlink, no file in
+     * the way) and the sandbox's own cgroups do not exist yet.
+     */
+    public static void check(Hierarchy hierarchy, CgroupLayout layout) {
+        hierarchy.exists(layout.parent());
+        if (layout.overheadRoot() != null) {
+            hierarchy.exists(layout.overheadRoot());
+        }
+        for (CgroupPath own : ownPaths(layout)) {
+            if (hierarchy.exists(own)) {
+                throw new SupervisorException("cgroup " + own + " already exists: another vmsup runs with this id, "
+                        + "or one died without cleaning up (vmsup cleanup)");
+            }
+        }
+    }
+
+    /** Creates the sandbox, vcpu and overhead cgroups; the caller has run {@link #check} first. */
+    public static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
+        Map<String, CgroupPath> origin = hierarchy.placementOf(selfPid, selfPid);
+        List<Cgroup> made = new ArrayList<>();
+        try {
+            Cgroup sandbox = hierarchy.create(layout.sandbox());
+            made.add(sandbox);
+            Cgroup vcpu = sandbox.createThreadedChild(layout.vcpu().name());
+            Cgroup overhead = null;
+            if (layout.overhead() != null) {
+                overhead = hierarchy.create(layout.overhead());
+                made.add(overhead);
+            }
+            return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead);
+        } catch (RuntimeException e) {
+            made.forEach(Cgroup::delete);
+            throw e;
+        }
+    }
+
+    private static List<CgroupPath> ownPaths(CgroupLayout layout) {
+        List<CgroupPath> own = new ArrayList<>(List.of(layout.sandbox()));
+        if (layout.overhead() != null) {
+            own.add(layout.overhead());
+        }
+        return own;
+    }
+
+    public Hierarchy hierarchy() {
+        return hierarchy;
+    }
+
+    public CgroupLayout layout() {
+        return layout;
+    }
+
+    public Cgroup vcpu() {
+        return vcpu;
+    }
+
+    /** Cgroup {@code path} of this sandbox (sandbox, vcpu or overhead). */
+    private Cgroup own(CgroupPath path) {
+        if (path.equals(sandbox.path())) {
+            return sandbox;
+        }
+        if (path.equals(vcpu.path())) {
+            return vcpu;
+        }
+        if (overhead != null && path.equals(overhead.path())) {
+            return overhead;
+        }
+        throw new IllegalArgumentException(path + " is not a cgroup of this sandbox");
+    }
+
+    /** Moves the supervisor's own process (all its threads) into {@code path}, so that children are born there. */
+    public void moveSelf(CgroupPath path) {
+        own(path).addProcess(selfPid);
+    }
+
+    /** Fails unless process {@code pid} is in {@code expected} in every hierarchy used. */
+    public void verify(String who, int pid, CgroupPath expected) {
+        Map<String, CgroupPath> actual = hierarchy.placementOf(pid, pid);
+        if (!hierarchy.isPlaced(expected, pid, pid)) {
+            throw new SupervisorException(who + " (pid " + pid + ") is in " + actual + ", expected " + expected);
+        }
+    }
+
+    public Placement placeVcpuThread(int tid) {
+        return vcpu.addThread(tid);
+    }
+
+    /**
+     * Writes the merged limits: CFS quota, shares and cpuset on the vcpu cgroup; with sandbox_cgroup_only the
+     * memory limit on the sandbox cgroup. A controller this host does not offer for the cgroup is skipped with a
+     * warning (once); returns what was written.
+     */
+    public Resources apply(MergedResources merged, boolean sandboxCgroupOnly, long memoryOverheadBytes) {
+        Set<String> vcpuControllers = vcpu.controllers();
+        Resources.Builder onVcpu = Resources.builder();
+        if (available(vcpuControllers, "cpu", vcpu.path())) {
+            onVcpu.cpuMax(merged.cpuMax());
+            if (merged.cpuShares() != null) {
+                onVcpu.cpuShares(merged.cpuShares());
+            }
+        }
+        if (available(vcpuControllers, "cpuset", vcpu.path())) {
+            onVcpu.cpus(merged.cpuset()).mems(merged.memset());
+        }
+        Resources written = onVcpu.build();
+        vcpu.setResources(written);
+        if (sandboxCgroupOnly && available(sandbox.controllers(), "memory", sandbox.path())) {
+            long limit = merged.sandboxMemoryLimit(memoryOverheadBytes);
+            sandbox.setResources(Resources.builder().memoryMaxBytes(limit).build());
+            return new Resources(written.cpuMax(), written.cpuShares(), written.cpus(), written.mems(), limit, null);
+        }
+        return written;
+    }
+
+    private boolean available(Set<String> controllers, String controller, CgroupPath where) {
+        if (controllers.contains(controller)) {
+            return true;
+        }
+        if (warned.add(controller + where)) {
+            LOG.warn("controller '{}' is not in use for {} (not on this host, not in v1_controllers, or not enabled on v2): "
+                    + "its limits are not enforced", controller,
+                    where);
+        }
+        return false;
+    }
+
+    /** Usage of each cgroup of the sandbox, keyed "sandbox", "vcpu" and "overhead". */
+    public Map<String, CgroupStats> stats() {
+        Map<String, CgroupStats> out = new java.util.LinkedHashMap<>();
+        out.put("sandbox", sandbox.stats());
+        out.put("vcpu", vcpu.stats());
+        if (overhead != null) {
+            out.put("overhead", overhead.stats());
+        }
+        return out;
+    }
+
+    /**
+     * Returns the supervisor to the cgroups it started in, then removes the cgroups this sandbox created,
+     * deepest first (tasks left in them are moved to the parent first).
+     */
+    public List<DeleteReport.Failure> teardown() {
+        try {
+            hierarchy.returnTo(selfOrigin, selfPid);
+        } catch (CgroupException e) {
+            LOG.warn("could not return to the starting cgroups {}: {}; moving to {}", selfOrigin, e.getMessage(),
+                    layout.supervisor().parent());
+            hierarchy.load(layout.supervisor().parent()).addProcess(selfPid);
+        }
+        List<DeleteReport.Failure> failures = new ArrayList<>(sandbox.delete().failures());
+        if (overhead != null) {
+            failures.addAll(overhead.delete().failures());
+        }
+        return failures;
+    }
+}

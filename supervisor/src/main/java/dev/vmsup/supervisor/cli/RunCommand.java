@@ -1,0 +1,154 @@
+package dev.vmsup.supervisor.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.CgroupHost;
+import dev.vmsup.cgroupfs.InvalidCgroupPathException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.config.Accel;
+import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.config.ConfigLoader;
+import dev.vmsup.supervisor.config.Settings;
+import dev.vmsup.supervisor.config.SupervisorConfig;
+import dev.vmsup.supervisor.resources.ContainerResources;
+import dev.vmsup.supervisor.resources.ContainersFile;
+
+/** {@code vmsup run}: runs one sandbox in the foreground until QEMU exits or a signal asks it to stop. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run one sandbox in the foreground: create its cgroups, start QEMU paused in the right one, "
+                + "place every vCPU thread in the vcpu cgroup, apply the merged limits, then resume the VM.",
+                "SIGTERM/SIGINT power the guest down (then quit, then SIGKILL) and remove everything created."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:QEMU ended cleanly, or a requested stop completed",
+                "1:the sandbox failed or QEMU died (the reason is on stderr)",
+                "2:bad usage, configuration or input (nothing was created)"})
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--id", required = true, description = "Sandbox id: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}.")
+    String id;
+
+    @Option(names = "--config", description = "TOML configuration file (Kata-compatible keys where they exist).")
+    Path config;
+
+    @Option(names = "--vcpus", description = "vCPUs at boot (default: default_vcpus, 1).")
+    Integer vcpus;
+
+    @Option(names = "--max-vcpus", description = "Most vCPUs the VM can be resized to (default: default_maxvcpus, 4).")
+    Integer maxVcpus;
+
+    @Option(names = "--memory", description = "Guest memory in MiB (default: default_memory, 2048).")
+    Integer memory;
+
+    @Option(names = "--kernel", description = "Guest kernel to boot.")
+    String kernel;
+
+    @Option(names = "--initrd", description = "Guest initramfs.")
+    String initrd;
+
+    @Option(names = "--append", description = "Guest kernel command line.")
+    String append;
+
+    @Option(names = "--accel", description = "kvm, tcg or auto (default; KVM only when usable and not nested).")
+    String accel;
+
+    @Option(names = "--cgroup-parent", description = "Parent cgroup: a path or the systemd form slice:prefix:name "
+            + "(default: cgroup_parent, /vmsup).")
+    String cgroupParent;
+
+    @Option(names = "--sandbox-cgroup-only", description = "Put everything in the sandbox cgroup (no overhead cgroup).")
+    Boolean sandboxCgroupOnly;
+
+    @Option(names = "--overhead-cgroup", description = "Overhead cgroup root (default: overhead_cgroup, /kata_overhead).")
+    String overheadCgroup;
+
+    @Option(names = "--state-dir", description = "Directory for this sandbox's sockets and logs "
+            + "(default: <state_dir>/<id>, /run/vmsup/<id>).")
+    String stateDir;
+
+    @Option(names = "--api-socket", description = "Control API unix socket, or 'none' (default: <state dir>/api.sock).")
+    String apiSocket;
+
+    @Option(names = "--share", description = "Share DIR with the guest over virtiofs, under TAG (default tag: share).",
+            paramLabel = "DIR[:TAG]")
+    String share;
+
+    @Option(names = "--serial", description = "Guest serial console: a file, 'stdio' or 'none' "
+            + "(default: <state dir>/serial.log).")
+    String serial;
+
+    @Option(names = "--containers", description = "JSON file: container id -> OCI LinuxResources (cpu quota, period, "
+            + "shares, cpus, mems; memory limit).")
+    String containers;
+
+    @Option(names = "--paused", description = "Leave the VM paused after placement (no 'cont').")
+    boolean paused;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        SupervisorConfig cfg;
+        Map<String, ContainerResources> resources;
+        CgroupHost host;
+        try {
+            cfg = settings().resolve(id);
+            resources = cfg.containersFile() == null ? Map.of() : ContainersFile.read(cfg.containersFile());
+            host = CgroupHost.detect();
+        } catch (ConfigException | InvalidCgroupPathException e) {
+            err.println("vmsup: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        RunningSandbox run;
+        try {
+            run = RunningSandbox.start(cfg, resources, host);
+        } catch (ConfigException | InvalidCgroupPathException e) {
+            err.println("vmsup: " + e.getMessage());
+            return ExitCodes.USAGE;
+        } catch (SupervisorException | CgroupException e) {
+            err.println("vmsup: cannot start sandbox " + cfg.id() + ": " + e.getMessage());
+            return ExitCodes.FAILURE;
+        }
+        Signals.onTermination(run.sandbox()::requestStop);
+        Runtime.getRuntime().addShutdownHook(new Thread(run::close, "vmsup-teardown"));
+        err.println(StatusText.summary(run.sandbox().snapshot()));
+        err.flush();
+        return run.awaitExitCode();
+    }
+
+    /** The TOML file's settings with the flags given on top. */
+    private Settings settings() {
+        Settings s = ConfigLoader.load(config);
+        ifSet(vcpus, s::vcpus);
+        ifSet(maxVcpus, s::maxVcpus);
+        ifSet(memory, s::memoryMib);
+        ifSet(kernel, s::kernel);
+        ifSet(initrd, s::initrd);
+        ifSet(append, s::kernelParams);
+        ifSet(accel, a -> s.accel(Accel.parse("--accel", a)));
+        ifSet(cgroupParent, s::cgroupParent);
+        ifSet(sandboxCgroupOnly, s::sandboxCgroupOnly);
+        ifSet(overheadCgroup, s::overheadCgroup);
+        ifSet(stateDir, s::stateDir);
+        ifSet(serial, s::serial);
+        ifSet(containers, s::containersFile);
+        ifSet(apiSocket, s::apiSocket);
+        ifSet(share, s::share);
+        return s.paused(paused);
+    }
+
+    private static <T> void ifSet(T flag, Consumer<T> setter) {
+        if (flag != null) {
+            setter.accept(flag);
+        }
+    }
+}

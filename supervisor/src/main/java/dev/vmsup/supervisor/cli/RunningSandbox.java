@@ -1,0 +1,82 @@
+package dev.vmsup.supervisor.cli;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vmsup.cgroupfs.CgroupHost;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import dev.vmsup.supervisor.api.ApiServer;
+import dev.vmsup.supervisor.api.Metrics;
+import dev.vmsup.supervisor.config.SupervisorConfig;
+import dev.vmsup.supervisor.resources.ContainerResources;
+import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.sandbox.SandboxStartup;
+import dev.vmsup.supervisor.sandbox.Termination;
+
+/**
+ * The composition root of {@code vmsup run}: it owns the one Vert.x event loop, the sandbox and the control API,
+ * wires them (the API's metrics become the sandbox's events) and closes them in order: API, sandbox, event loop.
+ */
+final class RunningSandbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RunningSandbox.class);
+
+    private final Vertx vertx;
+    private Sandbox sandbox;
+    private ApiServer api;
+    private boolean closed;
+
+    private RunningSandbox(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** Starts the sandbox, then its API when the config has a socket; on failure closes what was started. */
+    static RunningSandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host) {
+        RunningSandbox run = new RunningSandbox(Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
+                .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)));
+        try {
+            run.sandbox = SandboxStartup.start(config, containers, host, run.vertx);
+            if (config.apiSocket() != null) {
+                run.api = ApiServer.start(run.vertx, run.sandbox, Metrics.attachTo(run.sandbox), config.apiSocket());
+            }
+            return run;
+        } catch (RuntimeException e) {
+            run.close();
+            throw e;
+        }
+    }
+
+    Sandbox sandbox() {
+        return sandbox;
+    }
+
+    /** Blocks until the sandbox ends (QEMU exits, or a stop is asked for), closes everything, returns the exit code. */
+    int awaitExitCode() {
+        Termination end = sandbox.awaitStop();
+        close();
+        return ExitCodes.of(end);
+    }
+
+    /** Closes the API, tears the sandbox down, stops the event loop. Idempotent (the shutdown hook calls it too). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (api != null) {
+            api.close();
+        }
+        if (sandbox != null) {
+            sandbox.teardown();
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing the event loop: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.vmsup.supervisor.config;
+
+import java.util.Locale;
+
+/** QEMU accelerator choice: KVM, TCG (multi-threaded), or KVM when it is usable and TCG otherwise. */
+public enum Accel {
+    KVM, TCG, AUTO;
+
+    public static Accel parse(String key, String text) {
+        try {
+            return valueOf(text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, key + ": expected kvm, tcg or auto, got " + SandboxId.shown(text));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.vmsup.supervisor.resources;
+
+import java.math.BigDecimal;
+
+import dev.vmsup.cgroupfs.CpuList;
+import dev.vmsup.cgroupfs.CpuMax;
+
+/**
+ * The sandbox-wide limits computed from its containers.
+ *
+ * @param cpuMax        quota/period for the vcpu cgroup (unlimited when no container has a quota)
+ * @param cpus          sum of quota/period of the limited containers, in CPUs (0 when none)
+ * @param cpuShares     sum of shares, capped at the kernel maximum; null when no container sets shares
+ * @param cpuset        union of the containers' cpus; empty means inherit the parent's
+ * @param memset        union of the containers' mems; empty means inherit the parent's
+ * @param memoryLimit   sum of memory limits in bytes, or -1 when any container (or none) is unlimited
+ */
+public record MergedResources(CpuMax cpuMax, BigDecimal cpus, Long cpuShares, CpuList cpuset, CpuList memset,
+        long memoryLimit) {
+
+    /** vCPUs wanted under {@code auto_vcpus}: the default plus the CPUs the quotas add up to, capped at max. */
+    public int autoVcpus(int defaultVcpus, int maxVcpus) {
+        int extra = cpus.setScale(0, java.math.RoundingMode.CEILING).intValueExact();
+        return Math.min(maxVcpus, defaultVcpus + extra);
+    }
+
+    /** The sandbox cgroup's memory limit: containers plus overhead, or -1 (unlimited). */
+    public long sandboxMemoryLimit(long overheadBytes) {
+        return memoryLimit < 0 ? -1 : memoryLimit + overheadBytes;
+    }
+}

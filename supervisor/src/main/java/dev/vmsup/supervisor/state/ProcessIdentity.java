@@ -1,0 +1,43 @@
+package dev.vmsup.supervisor.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A process named by pid and start time (field 22 of {@code /proc/<pid>/stat}, clock ticks since boot), so a
+ * recycled pid is never mistaken for the process that was started.
+ */
+public record ProcessIdentity(long pid, long startTime) {
+
+    /** The identity of a live process, or null if it does not exist. */
+    public static ProcessIdentity of(long pid) {
+        Long start = startTime(pid);
+        return start == null ? null : new ProcessIdentity(pid, start);
+    }
+
+    static Long startTime(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // the command name may contain spaces and parentheses: fields are counted after the last ')'
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[19]);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** True if this exact process (same pid and start time) is still running and not a zombie. */
+    public boolean alive() {
+        Long now = startTime(pid);
+        if (now == null || now != startTime) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package dev.vmsup.supervisor.vm;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vmsup.qmp.CpuInfo;
+import dev.vmsup.qmp.HotpluggableCpu;
+import dev.vmsup.qmp.QmpClient;
+import dev.vmsup.qmp.QmpCommands;
+import dev.vmsup.qmp.QmpOptions;
+import dev.vmsup.qmp.QmpStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import dev.vmsup.supervisor.SupervisorEvents;
+import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.config.SupervisorConfig;
+
+/**
+ * One QEMU process and its QMP monitor: the VM seam (as qemu's {@code QEMUMachine}). It starts QEMU from the
+ * sandbox's argv, connects QMP, hot(un)plugs CPUs with QEMU's quirks (slot order, {@code cpu-N} ids, the QEMU 7.2
+ * TCG replug crash), pauses and resumes, and stops QEMU with the ladder power-down, quit, SIGKILL. It knows nothing
+ * of cgroups or of the sandbox's state. Every wait on QMP goes through {@link #await} and has a deadline.
+ */
+public final class QemuVm implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVm.class);
+    static final Duration QMP_WAIT = Duration.ofSeconds(10);
+    private static final Duration CONNECT_WAIT = Duration.ofSeconds(30);
+    private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration POWERDOWN_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration SHUTDOWN_STEP = Duration.ofSeconds(2);
+    private static final String PERIPHERAL = "/machine/peripheral/";
+
+    private final Process process;
+    private final String accel;
+    private final VcpuThreads threads;
+    private volatile SupervisorEvents events = SupervisorEvents.NONE;
+    private QmpClient client;
+    private QmpCommands qmp;
+    private boolean unplugged;
+    /** Empty CPU slots, lowest socket first, as QEMU last reported them; null: ask QEMU. */
+    private List<HotpluggableCpu> freeSlots;
+    /** The CPUs as QEMU last reported them. */
+    private List<CpuInfo> cpus = List.of();
+
+    private QemuVm(Process process, String accel, VcpuThreads threads) {
+        this.process = process;
+        this.accel = accel;
+        this.threads = threads;
+    }
+
+    /**
+     * Starts QEMU (paused, with named threads) through {@code launcher}; it is born in the caller's cgroup.
+     *
+     * @param accel QEMU's {@code -accel} value, see {@link AccelProbe}
+     */
+    public static QemuVm launch(SupervisorConfig config, String accel, VmLauncher launcher, VcpuThreads threads) {
+        List<String> argv = QemuCommandLine.build(config, accel);
+        LOG.info("starting {}", String.join(" ", argv));
+        try {
+            return new QemuVm(launcher.start(argv, config), accel, threads);
+        } catch (IOException e) {
+            throw new SupervisorException("cannot start " + argv.get(0), e);
+        }
+    }
+
+    /** Connects to QEMU's QMP socket (retrying while QEMU creates it); fails early if QEMU exits first. */
+    public void connect(Vertx vertx, SupervisorConfig config) {
+        try {
+            client = await(QmpClient.connectWithRetry(vertx, config.qmpSocket(),
+                    QmpOptions.DEFAULTS.withConnectDeadline(QMP_WAIT)), "connect QMP", CONNECT_WAIT);
+        } catch (SupervisorException e) {
+            if (!process.isAlive()) {
+                throw new SupervisorException("QEMU exited with status " + process.exitValue()
+                        + " before its QMP socket was ready (its messages are on stderr)");
+            }
+            throw e;
+        }
+        qmp = new QmpCommands(client);
+    }
+
+    /** Where QMP round-trip times go. */
+    public void events(SupervisorEvents value) {
+        events = value;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Completes when QEMU's process has exited. */
+    public CompletableFuture<Process> exited() {
+        return process.onExit();
+    }
+
+    /**
+     * Calls {@code lost} with a reason if the QMP connection closes while QEMU lives on (QEMU closes QMP as it
+     * exits: a moment is given for the exit to be seen first).
+     */
+    public void onQmpLost(Consumer<String> lost) {
+        client.closeFuture().onComplete(v -> process.onExit().completeOnTimeout(null, 1, TimeUnit.SECONDS)
+                .thenAccept(exited -> {
+                    if (exited == null) {
+                        lost.accept("QMP connection lost: " + client.closeCause().getMessage());
+                    }
+                }));
+    }
+
+    /** Once QEMU has exited: null for status 0, else what ended it ("exit status N", "killed by signal N"). */
+    public String abnormalExit() {
+        int status = process.exitValue();
+        if (status == 0) {
+            return null;
+        }
+        return status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
+    }
+
+    /** The CPUs QEMU has now, with their host thread ids ({@code query-cpus-fast}). */
+    public List<CpuInfo> queryCpus() {
+        cpus = await(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+        return cpus;
+    }
+
+    /**
+     * Plugs one CPU into the lowest free socket and returns the host threads QEMU created for it, found in
+     * {@code /proc} by their {@code CPU n/} name right after {@code device_add} returns (no QMP round trip).
+     */
+    public List<Integer> plugCpu() {
+        if (unplugged && accel.startsWith("tcg") && client.greeting().version().qemu().major() < 8) {
+            // QEMU 7.2 under TCG dies (SIGSEGV or heap corruption) on the first CPU hotplug after any CPU unplug,
+            // whatever the slot: seen on these machines. Refuse instead of losing the sandbox.
+            throw new CpuHotplugException("device_add", "QEMU " + client.greeting().version()
+                    + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again");
+        }
+        if (freeSlots == null) {
+            try {
+                freeSlots = new ArrayList<>(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT)
+                        .stream().filter(s -> !s.plugged())
+                        .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
+            } catch (SupervisorException e) {
+                throw new CpuHotplugException("query-hotpluggable-cpus", e);
+            }
+        }
+        if (freeSlots.isEmpty()) {
+            throw new CpuHotplugException("device_add", "no free CPU slot left");
+        }
+        HotpluggableCpu slot = freeSlots.get(0);
+        String id = "cpu-" + slot.props().getOrDefault("socket-id", 0L);
+        Set<Integer> before = threads.tids(process.pid());
+        try {
+            await(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
+        } catch (SupervisorException e) {
+            freeSlots = null; // QEMU's view is the truth again
+            throw new CpuHotplugException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
+        }
+        freeSlots.remove(0);
+        return threads.newVcpuThreads(process.pid(), before);
+    }
+
+    /**
+     * Unplugs the {@code howMany} highest hotplugged CPUs and waits (bounded) until the guest has released them.
+     * QEMU 7.2 does not name the CPU in {@code DEVICE_DELETED}: events only wake the check, which reads the CPUs.
+     */
+    public void unplugCpus(int howMany) {
+        freeSlots = null; // the released slots come back; read them from QEMU next time
+        List<CpuInfo> removable = cpus.stream().filter(c -> c.qomPath().startsWith(PERIPHERAL))
+                .sorted(Comparator.comparingInt(CpuInfo::cpuIndex).reversed()).limit(howMany).toList();
+        if (removable.size() < howMany) {
+            throw new CpuHotplugException("device_del", "only hotplugged CPUs can be removed; " + removable.size()
+                    + " of the " + howMany + " asked for are hotplugged");
+        }
+        List<String> ids = removable.stream().map(c -> c.qomPath().substring(PERIPHERAL.length())).toList();
+        for (String id : ids) {
+            try {
+                await(qmp.deviceDel(id), "device_del " + id, QMP_WAIT);
+            } catch (SupervisorException e) {
+                throw new CpuHotplugException("device_del of " + id, e.getCause() != null ? e.getCause() : e);
+            }
+        }
+        Set<String> paths = new HashSet<>();
+        removable.forEach(c -> paths.add(c.qomPath()));
+        unplugged = true;
+        long deadline = System.nanoTime() + UNPLUG_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Future<?> wake = client.waitForEvent(null, null, Duration.ofMillis(100));
+            if (queryCpus().stream().noneMatch(c -> paths.contains(c.qomPath()))) {
+                return;
+            }
+            waitQuietly(wake, Duration.ofMillis(150));
+        }
+        throw new CpuHotplugException("waiting for the guest to release " + ids,
+                "not released within " + UNPLUG_TIMEOUT.toSeconds() + " s; the CPUs stay counted");
+    }
+
+    /** Pauses the vCPUs (QMP {@code stop}). */
+    public void pause() {
+        await(qmp.stop(), "stop", QMP_WAIT);
+    }
+
+    /** Resumes the vCPUs (QMP {@code cont}). */
+    public void resume() {
+        await(qmp.cont(), "cont", QMP_WAIT);
+    }
+
+    /**
+     * Stops QEMU: a running guest gets the ACPI power button and some time, then QEMU is asked to quit, then it is
+     * killed. Without a working QMP connection it is killed at once.
+     */
+    public void shutdown() {
+        if (qmp == null || !client.isOpen()) {
+            kill();
+            return;
+        }
+        try {
+            QmpStatus status = await(qmp.queryStatus(), "query-status", SHUTDOWN_STEP);
+            if (status.running()) {
+                await(qmp.systemPowerdown(), "system_powerdown", SHUTDOWN_STEP);
+                if (process.waitFor(POWERDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                LOG.warn("guest did not power off within {} s; quitting QEMU", POWERDOWN_TIMEOUT.toSeconds());
+            }
+            await(qmp.quit(), "quit", SHUTDOWN_STEP);
+        } catch (SupervisorException e) {
+            LOG.warn("QMP shutdown failed ({}); killing QEMU", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (!process.waitFor(QUIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("QEMU (pid {}) still alive; sending SIGKILL", process.pid());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kill();
+    }
+
+    /** SIGKILL, then wait (bounded) for the exit. */
+    public void kill() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Closes the QMP connection (QEMU is not stopped: see {@link #shutdown}). */
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    /**
+     * Waits for one QMP exchange with a deadline and records its round trip. Works on any thread but the event
+     * loop, whose I/O it waits for.
+     */
+    private <T> T await(Future<T> future, String step, Duration timeout) {
+        long start = System.nanoTime();
+        try {
+            T result = future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            events.qmpRoundTrip(step, Duration.ofNanos(System.nanoTime() - start));
+            return result;
+        } catch (TimeoutException e) {
+            throw new SupervisorException(step + " did not finish within " + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            throw new SupervisorException(step + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException(step + " interrupted");
+        } catch (RuntimeException e) {
+            throw new SupervisorException(step + " failed", e);
+        }
+    }
+
+    /** Waits up to {@code timeout} for a wake-up; its outcome does not matter. */
+    private static void waitQuietly(Future<?> wake, Duration timeout) {
+        try {
+            wake.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | RuntimeException ignored) {
+            // poll again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.vmsup.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The supervisor's packages are floors: a class may use its own package and the floors below it, never one beside
+ * or above (so there is no cycle). Read from the main sources' imports; see docs/architecture.md.
+ */
+class LayeringTest {
+    private static final String BASE = "dev.vmsup.supervisor";
+    /** Package (below BASE; "" is BASE itself) to floor, top down. */
+    static final Map<String, Integer> FLOORS = Map.of(
+            "cli", 7,
+            "api", 6,
+            "sandbox", 5,
+            "cgroups", 4,
+            "vm", 3, "state", 3, "resources", 3, "ctl", 3,
+            "config", 2,
+            "", 1);
+    private static final Pattern IMPORT = Pattern.compile("^import (?:static )?" + Pattern.quote(BASE)
+            + "((?:\\.[a-z]\\w*)*)\\.[A-Z]", Pattern.MULTILINE);
+
+    @Test
+    void nothingImportsSidewaysOrUpward() throws IOException {
+        Path main = Path.of("src/main/java/dev/vmsup/supervisor");
+        List<String> violations = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> all = Files.walk(main)) {
+            for (Path file : all.filter(p -> p.toString().endsWith(".java")).toList()) {
+                files++;
+                String pkg = main.relativize(file.getParent()).toString().replace('/', '.');
+                assertThat(FLOORS).as("floor of package '%s' (%s)", pkg, file).containsKey(pkg);
+                Matcher m = IMPORT.matcher(Files.readString(file));
+                while (m.find()) {
+                    String used = m.group(1).isEmpty() ? "" : m.group(1).substring(1);
+                    if (!used.equals(pkg) && FLOORS.getOrDefault(used, 99) >= FLOORS.get(pkg)) {
+                        violations.add(file.getFileName() + " (" + pkg + ") imports " + used);
+                    }
+                }
+            }
+        }
+        assertThat(files).as("main sources found").isGreaterThan(30);
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void noMainClassIsOverThreeHundredFiftyLines() throws IOException {
+        try (Stream<Path> all = Files.walk(Path.of("src/main/java"))) {
+            List<String> long_ = new ArrayList<>();
+            for (Path file : all.filter(p -> p.toString().endsWith(".java")).toList()) {
+                long lines = Files.readAllLines(file).size();
+                if (lines > 350) {
+                    long_.add(file.getFileName() + ": " + lines);
+                }
+            }
+            assertThat(long_).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package dev.vmsup.supervisor.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.vmsup.qmp.CpuInfo;
+import dev.vmsup.qmp.HotpluggableCpu;
+import dev.vmsup.qmp.QmpClient;
+import dev.vmsup.qmp.QmpCommands;
+import dev.vmsup.qmp.QmpOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import dev.vmsup.supervisor.ctl.UnixHttpClient;
+import dev.vmsup.supervisor.testing.SandboxFixture;
+
+/**
+ * The benchmark behind {@code scripts/bench}: each figure measured in the same run as its floor, on real QEMU
+ * (TCG) and real cgroups, with vmsup started through {@code scripts/vmsup} exactly as users start it. Prints a
+ * table and one JSON line.
+ */
+public final class Bench {
+    private static final int RESIZES = 60;
+    private static final int MAX_VCPUS = RESIZES + 1;
+    private static final int STARTS = 5;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Path root;
+    private final Path tmp;
+    private final SandboxFixture f;
+    private final Map<String, Object> json = new LinkedHashMap<>();
+    private final List<String> table = new ArrayList<>();
+    private final List<Process> started = new ArrayList<>();
+
+    private Bench(Path root, Path tmp, SandboxFixture f) {
+        this.root = root;
+        this.tmp = tmp;
+        this.f = f;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Path tmp = Files.createTempDirectory("vmsup-bench");
+        SandboxFixture f = SandboxFixture.v1(tmp, Set.of("cpu", "cpuacct", "cpuset", "memory", "pids"));
+        Bench b = new Bench(root, tmp, f);
+        boolean ok;
+        try {
+            ok = b.run();
+        } finally {
+            b.started.forEach(p -> {
+                p.toHandle().destroy();
+                try {
+                    p.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                p.destroyForcibly();
+            });
+            f.close();
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    private List<String> vmsupArgs(String id, boolean paused) {
+        List<String> a = new ArrayList<>(List.of(root.resolve("scripts/vmsup").toString(), "run", "--id", id, "--accel",
+                "tcg", "--memory", "128", "--vcpus", "1", "--max-vcpus", Integer.toString(MAX_VCPUS), "--serial", "none",
+                "--cgroup-parent", f.parent().toString(), "--overhead-cgroup", f.overheadRoot().toString(),
+                "--state-dir", tmp.resolve(id).toString()));
+        if (paused) {
+            a.add("--paused");
+        }
+        return a;
+    }
+
+    private Process startVmsup(String id, boolean paused) throws IOException {
+        Process p = new ProcessBuilder(vmsupArgs(id, paused)).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(id + ".log").toFile()).start();
+        started.add(p);
+        return p;
+    }
+
+    private UnixHttpClient api(String id) {
+        return new UnixHttpClient(tmp.resolve(id).resolve("api.sock"));
+    }
+
+    /** Polls GET /v1/sandbox until {@code ready} holds for the body; returns the elapsed time. */
+    private Duration awaitApi(String id, long t0, String mustContain) throws Exception {
+        long deadline = t0 + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                UnixHttpClient.Response r = api(id).send("GET", "/v1/sandbox", null);
+                if (r.status() == 200 && r.body().contains(mustContain)) {
+                    return Duration.ofNanos(System.nanoTime() - t0);
+                }
+            } catch (IOException notYet) {
+                // socket not there yet
+            }
+            Thread.sleep(1);
+        }
+        throw new IllegalStateException("sandbox " + id + " not ready; log:\n" + Files.readString(tmp.resolve(id + ".log")));
+    }
+
+    private void stop(Process p) throws Exception {
+        p.toHandle().destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        started.remove(p);
+    }
+
+    private boolean run() throws Exception {
+        boolean ok = true;
+        // (a) start -> API answering, against the JVM's own start (vmsup --version through the same launcher)
+        List<Double> floorA = new ArrayList<>();
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        List<Double> floorB = new ArrayList<>();
+        runLauncher("--version"); // builds the jar and the class-data archive on first use
+        for (int i = 0; i < STARTS; i++) {
+            long t = System.nanoTime();
+            runLauncher("--version");
+            floorA.add(ms(System.nanoTime() - t));
+
+            long t0 = System.nanoTime();
+            Process p = startVmsup("a" + i, true);
+            a.add(ms(awaitApi("a" + i, t0, "\"state\"").toNanos()));
+            stop(p);
+
+            long t1 = System.nanoTime();
+            Process q = startVmsup("b" + i, false);
+            b.add(ms(awaitApi("b" + i, t1, "\"state\":\"running\"").toNanos()));
+            stop(q);
+
+            floorB.add(qemuAloneToRunning("fb" + i));
+        }
+        ok &= line("(a) start -> API answering (ms, median)", median(a), median(floorA), "JVM start: vmsup --version",
+                median(a) <= 250, "<= 250 ms");
+        ok &= line("(b) start -> running, vCPUs placed (ms, median)", median(b), median(floorB),
+                "QEMU alone + QMP connect + cont", median(b) - median(floorB) <= 150, "<= floor + 150 ms");
+
+        // (c) resize +1 through the API, against bare device_add + query-cpus-fast
+        Process p = startVmsup("c", true);
+        awaitApi("c", System.nanoTime(), "\"state\"");
+        List<Double> resize = new ArrayList<>();
+        for (int n = 2; n <= MAX_VCPUS; n++) {
+            long t = System.nanoTime();
+            UnixHttpClient.Response r = api("c").send("PUT", "/v1/sandbox/vcpus", "{\"count\": " + n + "}");
+            resize.add(ms(System.nanoTime() - t));
+            if (r.status() != 200) {
+                throw new IllegalStateException("resize to " + n + ": " + r.status() + " " + r.body());
+            }
+        }
+        List<Double> bare = bareHotplugs("fc");
+        ok &= line("(c) resize +1 via API p50 (ms)", pct(resize, 50), pct(bare, 50), "device_add + query-cpus-fast",
+                pct(resize, 50) <= pct(bare, 50) + 1.5, "<= floor + 1.5 ms");
+        ok &= line("(c) resize +1 via API p99 (ms)", pct(resize, 99), pct(bare, 99), "device_add + query-cpus-fast",
+                pct(resize, 99) <= pct(bare, 99) + 3, "<= floor + 3 ms");
+
+        // (e) unconstrained window, from vmsup's own metric
+        String metrics = api("c").send("GET", "/metrics", null).body();
+        double e50 = quantile(metrics, "0.5") * 1000;
+        double e99 = quantile(metrics, "0.99") * 1000;
+        ok &= line("(e) device_add -> thread in vcpu p50 (ms)", e50, 0, "-", true, "-");
+        ok &= line("(e) device_add -> thread in vcpu p99 (ms)", e99, 0, "-", e99 <= 2, "<= 2 ms");
+
+        // (d) memory of one supervisor with a running sandbox, then per supervisor with 10
+        long pid = p.pid();
+        double rss = kib(pid, "Rss") / 1024.0;
+        double pss = kib(pid, "Pss") / 1024.0;
+        long threads;
+        try (var s = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            threads = s.count();
+        }
+        ok &= line("(d) vmsup RSS (MiB)", rss, 0, "-", rss <= 64, "<= 64 MiB");
+        ok &= line("(d) vmsup PSS, one sandbox (MiB)", pss, 0, "-", true, "-");
+        ok &= line("(d) vmsup threads", threads, 0, "-", true, "-");
+        List<Process> ten = new ArrayList<>(List.of(p));
+        for (int i = 1; i < 10; i++) {
+            Process q = startVmsup("d" + i, true);
+            awaitApi("d" + i, System.nanoTime(), "\"state\"");
+            ten.add(q);
+        }
+        double pssSum = 0;
+        for (Process q : ten) {
+            pssSum += kib(q.pid(), "Pss") / 1024.0;
+        }
+        double pss10 = pssSum / ten.size();
+        ok &= line("(d) vmsup PSS each, 10 running (MiB)", pss10, 0, "-", pss10 <= 40, "<= 40 MiB");
+        for (Process q : ten) {
+            stop(q);
+        }
+
+        System.out.println();
+        System.out.printf("%-48s %10s %10s  %-32s %s%n", "FIGURE", "VMSUP", "FLOOR", "FLOOR IS", "TARGET");
+        table.forEach(System.out::println);
+        StringBuilder js = new StringBuilder("{");
+        json.forEach((k, v) -> js.append(js.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        System.out.println(js.append('}'));
+        return ok;
+    }
+
+    private boolean line(String name, double value, double floor, String floorIs, boolean pass, String target) {
+        table.add(String.format(Locale.ROOT, "%-48s %10.2f %10s  %-32s %s %s", name, value,
+                floorIs.equals("-") ? "-" : String.format(Locale.ROOT, "%.2f", floor), floorIs, target,
+                target.equals("-") ? "" : pass ? "PASS" : "FAIL"));
+        String key = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+        json.put(key, String.format(Locale.ROOT, "%.3f", value));
+        if (!floorIs.equals("-")) {
+            json.put(key + "_floor", String.format(Locale.ROOT, "%.3f", floor));
+        }
+        return pass;
+    }
+
+    private void runLauncher(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(root.resolve("scripts/vmsup").toString()));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        p.waitFor(120, TimeUnit.SECONDS);
+    }
+
+    /** QEMU with the same command line, started directly: spawn -> QMP connected -> cont answered. */
+    private double qemuAloneToRunning(String id) throws Exception {
+        Path sock = tmp.resolve(id + ".qmp");
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(1));
+        long t0 = System.nanoTime();
+        Process q = new ProcessBuilder(qemuArgv(sock)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            QmpClient c = QmpClient.connectWithRetry(vertx, sock, QmpOptions.DEFAULTS).await(WAIT);
+            new QmpCommands(c).cont().await(WAIT);
+            double elapsed = ms(System.nanoTime() - t0);
+            c.close();
+            return elapsed;
+        } finally {
+            q.destroyForcibly();
+            q.waitFor(10, TimeUnit.SECONDS);
+            vertx.close().await(WAIT);
+            Files.deleteIfExists(sock);
+        }
+    }
+
+    /** Bare hotplug round trips on a directly started QEMU: device_add + query-cpus-fast. */
+    private List<Double> bareHotplugs(String id) throws Exception {
+        Path sock = tmp.resolve(id + ".qmp");
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(1));
+        Process q = new ProcessBuilder(qemuArgv(sock)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<Double> out = new ArrayList<>();
+        try {
+            QmpClient c = QmpClient.connectWithRetry(vertx, sock, QmpOptions.DEFAULTS).await(WAIT);
+            QmpCommands qmp = new QmpCommands(c);
+            List<HotpluggableCpu> free = qmp.queryHotpluggableCpus().await(WAIT).stream().filter(s -> !s.plugged())
+                    .sorted(Comparator.comparing(s -> s.props().get("socket-id"))).toList();
+            for (HotpluggableCpu slot : free) {
+                long t = System.nanoTime();
+                qmp.deviceAddCpu(slot, "cpu-" + slot.props().get("socket-id")).await(WAIT);
+                List<CpuInfo> cpus = qmp.queryCpusFast().await(WAIT);
+                out.add(ms(System.nanoTime() - t));
+                if (cpus.isEmpty()) {
+                    throw new IllegalStateException("no CPUs reported");
+                }
+            }
+            c.close();
+        } finally {
+            q.destroyForcibly();
+            q.waitFor(10, TimeUnit.SECONDS);
+            vertx.close().await(WAIT);
+            Files.deleteIfExists(sock);
+        }
+        return out;
+    }
+
+    private static List<String> qemuArgv(Path sock) {
+        return List.of("/usr/bin/qemu-system-x86_64", "-name", "floor,debug-threads=on", "-S", "-machine", "q35",
+                "-accel", "tcg,thread=multi", "-smp", "1,maxcpus=" + MAX_VCPUS + ",sockets=" + MAX_VCPUS
+                        + ",cores=1,threads=1",
+                "-m", "128M", "-nodefaults", "-no-user-config", "-display", "none", "-qmp",
+                "unix:" + sock + ",server=on,wait=off", "-serial", "none");
+    }
+
+    private static double quantile(String metrics, String q) {
+        Matcher m = Pattern.compile("vmsup_vcpu_unconstrained_seconds\\{quantile=\"" + Pattern.quote(q) + "\"\\} (\\S+)")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static long kib(long pid, String field) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"), StandardCharsets.UTF_8)) {
+            if (l.startsWith(field + ":")) {
+                return Long.parseLong(l.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static double median(List<Double> v) {
+        return pct(v, 50);
+    }
+
+    private static double pct(List<Double> v, int p) {
+        List<Double> s = v.stream().sorted().toList();
+        int i = (int) Math.ceil(p / 100.0 * s.size()) - 1;
+        return s.get(Math.max(0, Math.min(s.size() - 1, i)));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.vmsup.supervisor.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dev.vmsup.supervisor.cli.Main;
+
+/** {@code vmsup} run as its own process (a child JVM on the test classpath), its stderr collected. */
+public final class VmsupProcess implements AutoCloseable {
+    private static final Pattern STARTED = Pattern.compile("vmsup: sandbox \\S+ \\w+: QEMU pid (\\d+)");
+
+    public final Process process;
+    public final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final Thread reader;
+    private volatile long qemuPid = -1;
+
+    private VmsupProcess(Process process) {
+        this.process = process;
+        this.reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    stderr.add(line);
+                    Matcher m = STARTED.matcher(line);
+                    if (m.find()) {
+                        qemuPid = Long.parseLong(m.group(1));
+                    }
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        }, "vmsup-stderr");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    public static VmsupProcess start(String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        argv.addAll(List.of(args));
+        return new VmsupProcess(new ProcessBuilder(argv).redirectErrorStream(true).start());
+    }
+
+    /** Waits for the "sandbox ... QEMU pid N" line; returns N. */
+    public long awaitStarted(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (qemuPid < 0 && System.currentTimeMillis() < deadline && process.isAlive()) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(qemuPid < 0 ? 200 : 0);
+        if (qemuPid < 0) {
+            throw new AssertionError("vmsup did not start a sandbox; output:\n" + String.join("\n", stderr));
+        }
+        return qemuPid;
+    }
+
+    /** Waits for the process to end and its output to be read; false on timeout. */
+    public boolean awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
+        if (!process.waitFor(timeout, unit)) {
+            return false;
+        }
+        reader.join(5_000);
+        return true;
+    }
+
+    public String output() {
+        return String.join("\n", stderr);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        if (qemuPid > 0) {
+            ProcessHandle.of(qemuPid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+}
