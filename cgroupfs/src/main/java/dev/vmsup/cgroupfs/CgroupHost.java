@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.MountEntry;
 import dev.vmsup.cgroupfs.v1.V1Hierarchy;
 import dev.vmsup.cgroupfs.v2.V2Hierarchy;
+
 
 /**
  * What cgroup interfaces this host has, detected from {@code /proc/self/mountinfo}: v1 controller mounts
@@ -101,7 +103,12 @@ public record CgroupHost(Mode mode, Map<String, Path> v1Mounts, Path unifiedMoun
      * mounted (on a hybrid host the controllers live in v1).
      */
     public Hierarchy preferred() {
-        return mode == Mode.V2 ? v2() : v1();
+        return preferred(DEFAULT_V1_CONTROLLERS);
+    }
+
+    /** As {@link #preferred()}, with {@code v1Controllers} where v1 is used. */
+    public Hierarchy preferred(Set<String> v1Controllers) {
+        return mode == Mode.V2 ? v2() : v1(v1Controllers);
     }
 
     /** Controllers available in the unified hierarchy (its root's {@code cgroup.controllers}); empty if none. */

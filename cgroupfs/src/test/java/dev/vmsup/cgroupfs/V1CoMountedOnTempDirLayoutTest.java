@@ -9,8 +9,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import dev.vmsup.cgroupfs.v1.V1Hierarchy;
+
 
 /**
  * TEMP-DIR IMITATION of a host that co-mounts {@code cpu,cpuacct} (this machine mounts them separately and

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.v2.V2Hierarchy;
+
 
 /**
  * cgroupfs on a real cgroup v2 kernel with controllers (a guest booted with cgroup_no_v1=all; run by

@@ -11,8 +11,9 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.v2.V2Hierarchy;
+
 
 /**
  * TEMP-DIR IMITATION, not a kernel, kept only for pure logic: parsing of v2 stat files, the delete report when an

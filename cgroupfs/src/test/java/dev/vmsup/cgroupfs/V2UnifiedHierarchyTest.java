@@ -9,8 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.v2.V2Hierarchy;
+
 
 /**
  * cgroupfs on this host's real cgroup2 mount ({@code /sys/fs/cgroup/unified}): no controllers are bound

@@ -9,10 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-
 import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.cgroupfs.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.CpuMax;
@@ -20,8 +18,10 @@ import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Placement;
 import dev.vmsup.cgroupfs.Resources;
-import dev.vmsup.cgroupfs.SubtreeRemover;
-import dev.vmsup.cgroupfs.TaskMover;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.SubtreeRemover;
+import dev.vmsup.cgroupfs.internal.TaskMover;
+
 
 /** One cgroup in the v1 hierarchies of a {@link V1Hierarchy}. */
 final class V1Cgroup implements Cgroup {

@@ -8,20 +8,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
-import dev.vmsup.cgroupfs.Backoff;
 import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.cgroupfs.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.CgroupVersion;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
-import dev.vmsup.cgroupfs.MountDirs;
 import dev.vmsup.cgroupfs.Placement;
-import dev.vmsup.cgroupfs.ProcCgroupFile;
-import dev.vmsup.cgroupfs.TaskMover;
+import dev.vmsup.cgroupfs.internal.Backoff;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.MountDirs;
+import dev.vmsup.cgroupfs.internal.ProcCgroupFile;
+import dev.vmsup.cgroupfs.internal.TaskMover;
+
 
 /**
  * cgroup v1: one cgroup is the same path in each controller hierarchy used. Controllers may be mounted

@@ -86,10 +86,11 @@ final class CheckCommand implements Callable<Integer> {
         if (!root) {
             problems.add("vmsup must run as root to write cgroups");
         }
-        boolean kvm = AccelProbe.kvmUsable(Path.of("/dev/kvm"));
-        boolean nested = AccelProbe.nested(Path.of("/proc/cpuinfo"));
+        Path proc = host != null ? host.procRoot() : Path.of("/proc");
+        boolean kvm = AccelProbe.kvmUsable(AccelProbe.DEV_KVM);
+        boolean nested = AccelProbe.nested(proc.resolve("cpuinfo"));
         out.printf("%-16s %s%s; accel=auto picks %s%n", "kvm", kvm ? "/dev/kvm usable" : "/dev/kvm not usable",
-                nested ? ", running under a hypervisor (nested)" : "", AccelProbe.resolve(Accel.AUTO));
+                nested ? ", running under a hypervisor (nested)" : "", AccelProbe.resolve(Accel.AUTO, proc));
         tool(out, problems, "qemu", Path.of(settings.qemuPath()), "--version", true);
         tool(out, problems, "virtiofsd", Path.of(settings.virtiofsDaemon()), "--version", false);
         if (problems.isEmpty()) {

@@ -15,7 +15,7 @@ public enum HierarchyChoice {
         return switch (this) {
             case V1 -> host.v1(v1Controllers);
             case V2 -> host.v2();
-            case AUTO -> host.mode() == CgroupHost.Mode.V2 ? host.v2() : host.v1(v1Controllers);
+            case AUTO -> host.preferred(v1Controllers);
         };
     }
 

@@ -4,7 +4,8 @@ import java.util.regex.Pattern;
 
 /** A sandbox id: {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,127}}, checked before anything touches the filesystem. */
 public record SandboxId(String value) {
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    /** Sandbox and container ids: 1-128 characters of A-Z a-z 0-9 _ . - starting with a letter or digit. */
+    static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
     public SandboxId {
         if (value == null || !VALID.matcher(value).matches()) {

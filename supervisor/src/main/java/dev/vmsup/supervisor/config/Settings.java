@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
+import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
 import dev.vmsup.cgroupfs.SystemdPath;
@@ -16,6 +18,10 @@ import dev.vmsup.cgroupfs.SystemdPath;
  */
 public final class Settings {
     /** QEMU's q35 machine takes up to 288 vCPUs; one socket per vCPU keeps hotplug simple. */
+    /** Where sandboxes' state dirs go unless {@code state_dir} says otherwise. */
+    public static final String STATE_BASE = "/run/vmsup";
+    /** The control API socket's name in a state dir. */
+    public static final String API_SOCKET = "api.sock";
     public static final int MAX_VCPUS = 255;
     static final int MIN_MEMORY_MIB = 64;
     static final int MAX_MEMORY_MIB = 1 << 22;
@@ -36,8 +42,8 @@ public final class Settings {
     private String vcpuCgroup = "vcpu";
     private Accel accel = Accel.AUTO;
     private HierarchyChoice cgroupHierarchy = HierarchyChoice.AUTO;
-    private List<String> v1Controllers = List.of("cpu", "cpuacct", "cpuset", "memory", "pids");
-    private String stateBase = "/run/vmsup";
+    private List<String> v1Controllers = List.copyOf(new TreeSet<>(CgroupHost.DEFAULT_V1_CONTROLLERS));
+    private String stateBase = STATE_BASE;
     private String stateDir;
     private String serial;
     private String containersFile;
@@ -267,7 +273,7 @@ public final class Settings {
         if ("none".equals(apiSocket)) {
             return null;
         }
-        return apiSocket == null ? stateDirPath.resolve("api.sock") : absolute("--api-socket", apiSocket);
+        return apiSocket == null ? stateDirPath.resolve(API_SOCKET) : absolute("--api-socket", apiSocket);
     }
 
     private static void checkComponent(String key, String name) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.config.SandboxId;
+import dev.vmsup.supervisor.config.Settings;
 
 /** {@code vmsup ctl}: drives a running sandbox through its control API. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
@@ -53,7 +54,7 @@ public final class CtlCommand {
             return apiSocket;
         }
         if (id != null) {
-            return Path.of("/run/vmsup", new SandboxId(id).value(), "api.sock");
+            return Path.of(Settings.STATE_BASE, new SandboxId(id).value(), Settings.API_SOCKET);
         }
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give --api-socket PATH or --id ID");
     }

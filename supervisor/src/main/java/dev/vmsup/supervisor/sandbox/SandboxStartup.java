@@ -57,7 +57,7 @@ public final class SandboxStartup {
         Hierarchy hierarchy = config.cgroupHierarchy().open(host, config.v1Controllers());
         CgroupLayout layout = CgroupLayout.of(config, hierarchy.version());
         MergedResources merged = ResourceMerger.merge(containers.values());
-        String accel = AccelProbe.resolve(config.accel());
+        String accel = AccelProbe.resolve(config.accel(), host.procRoot());
         cleanUpAfterDeadSupervisor(config, host);
         refuseExisting(config.qmpSocket(), "QMP");
         refuseExisting(config.apiSocket(), "API");
@@ -74,9 +74,10 @@ public final class SandboxStartup {
         }
         SandboxParts parts = new SandboxParts(cgroups, stateDir);
         try {
-            stateDir.record(initialState(config, hierarchy, layout, self, stateDir.created()));
+            stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
+                    stateDir.created()));
             CompletableFuture<StopReason> stop = new CompletableFuture<>();
-            launch(config, parts, accel, launcher, vertx, stop);
+            launch(config, parts, accel, launcher, host.procRoot(), vertx, stop);
             Sandbox sandbox = new Sandbox(config, parts, stop, containers);
             sandbox.begin(merged);
             return sandbox;
@@ -105,8 +106,8 @@ public final class SandboxStartup {
     }
 
     /** What {@code vmsup cleanup} needs should this supervisor die from here on. */
-    private static StateFile initialState(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout, int self,
-            boolean stateDirCreated) {
+    private static StateFile initialState(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout,
+            ProcessIdentity self, boolean stateDirCreated) {
         List<String> created = new ArrayList<>(List.of(layout.sandbox().toString()));
         if (layout.overhead() != null) {
             created.add(layout.overhead().toString());
@@ -115,7 +116,7 @@ public final class SandboxStartup {
         if (config.apiSocket() != null) {
             files.add(config.apiSocket().toString());
         }
-        return new StateFile(config.id().value(), ProcessIdentity.of(self), null, null,
+        return new StateFile(config.id().value(), self, null, null,
                 hierarchy.version().name().toLowerCase(), List.copyOf(config.v1Controllers()), created, files,
                 stateDirCreated);
     }
@@ -125,7 +126,7 @@ public final class SandboxStartup {
      * both checked, then QMP. QEMU's exit, a lost QMP connection or virtiofsd's exit ask the sandbox to stop.
      */
     private static void launch(SupervisorConfig config, SandboxParts parts, String accel, VmLauncher launcher,
-            Vertx vertx, CompletableFuture<StopReason> stop) {
+            Path procRoot, Vertx vertx, CompletableFuture<StopReason> stop) {
         SandboxCgroups cgroups = parts.cgroups;
         CgroupLayout layout = cgroups.layout();
         StateDir stateDir = parts.stateDir;
@@ -142,13 +143,13 @@ public final class SandboxStartup {
             } catch (VirtiofsdException e) {
                 throw new SupervisorException("starting virtiofsd failed", e);
             }
-            stateDir.record(stateDir.current().withVirtiofsd(ProcessIdentity.of(parts.virtiofsd.pid())));
+            stateDir.record(stateDir.current().withVirtiofsd(ProcessIdentity.of(procRoot, parts.virtiofsd.pid())));
             cgroups.verify("virtiofsd", (int) parts.virtiofsd.pid(), layout.supervisor());
         }
         cgroups.moveSelf(layout.qemu());
-        QemuVm vm = QemuVm.launch(config, accel, launcher, VcpuThreads.HOST);
+        QemuVm vm = QemuVm.launch(config, accel, launcher, new VcpuThreads(procRoot));
         parts.vm = vm;
-        stateDir.record(stateDir.current().withQemu(ProcessIdentity.of(vm.pid())));
+        stateDir.record(stateDir.current().withQemu(ProcessIdentity.of(procRoot, vm.pid())));
         if (!layout.qemu().equals(layout.supervisor())) {
             cgroups.moveSelf(layout.supervisor());
         }

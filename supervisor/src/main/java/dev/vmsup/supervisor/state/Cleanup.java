@@ -40,15 +40,15 @@ public final class Cleanup {
         }
         ProcessIdentity sup = state.supervisor();
         boolean self = sup != null && sup.pid() == ProcessHandle.current().pid();
-        if (sup != null && !self && sup.alive()) {
+        if (sup != null && !self && sup.alive(host.procRoot())) {
             if (!force) {
                 return new Result(true, actions, List.of("sandbox " + state.id() + " is run by vmsup pid " + sup.pid()
                         + ", which is alive (use --force to clean up anyway)"));
             }
-            kill("vmsup", sup, actions, failures);
+            kill("vmsup", sup, host.procRoot(), actions, failures);
         }
-        kill("QEMU", state.qemu(), actions, failures);
-        kill("virtiofsd", state.virtiofsd(), actions, failures);
+        kill("QEMU", state.qemu(), host.procRoot(), actions, failures);
+        kill("virtiofsd", state.virtiofsd(), host.procRoot(), actions, failures);
         if (!state.cgroups().isEmpty()) {
             try {
                 Hierarchy h = "v2".equals(state.hierarchy()) ? host.v2() : host.v1(Set.copyOf(state.v1Controllers()));
@@ -88,8 +88,9 @@ public final class Cleanup {
         return new Result(false, actions, failures);
     }
 
-    private static void kill(String what, ProcessIdentity p, List<String> actions, List<String> failures) {
-        if (p == null || !p.alive()) {
+    private static void kill(String what, ProcessIdentity p, Path procRoot, List<String> actions,
+            List<String> failures) {
+        if (p == null || !p.alive(procRoot)) {
             return;
         }
         ProcessHandle.of(p.pid()).ifPresent(h -> {

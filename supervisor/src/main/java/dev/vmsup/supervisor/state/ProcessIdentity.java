@@ -10,15 +10,15 @@ import java.nio.file.Path;
  */
 public record ProcessIdentity(long pid, long startTime) {
 
-    /** The identity of a live process, or null if it does not exist. */
-    public static ProcessIdentity of(long pid) {
-        Long start = startTime(pid);
+    /** The identity of a live process, read from {@code procRoot} (the host's {@code /proc}), or null if it does not exist. */
+    public static ProcessIdentity of(Path procRoot, long pid) {
+        Long start = startTime(procRoot, pid);
         return start == null ? null : new ProcessIdentity(pid, start);
     }
 
-    static Long startTime(long pid) {
+    private static Long startTime(Path procRoot, long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(procRoot.resolve(pid + "/stat"));
             // the command name may contain spaces and parentheses: fields are counted after the last ')'
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[19]);
@@ -28,13 +28,13 @@ public record ProcessIdentity(long pid, long startTime) {
     }
 
     /** True if this exact process (same pid and start time) is still running and not a zombie. */
-    public boolean alive() {
-        Long now = startTime(pid);
+    public boolean alive(Path procRoot) {
+        Long now = startTime(procRoot, pid);
         if (now == null || now != startTime) {
             return false;
         }
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(procRoot.resolve(pid + "/stat"));
             return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
         } catch (IOException e) {
             return false;

@@ -17,11 +17,15 @@ public final class AccelProbe {
     private AccelProbe() {
     }
 
-    public static String resolve(Accel accel) {
+    /** The KVM device. */
+    public static final Path DEV_KVM = Path.of("/dev/kvm");
+
+    /** QEMU's {@code -accel} value for {@code accel}; {@code procRoot} is the host's {@code /proc}. */
+    public static String resolve(Accel accel, Path procRoot) {
         return switch (accel) {
             case KVM -> KVM;
             case TCG -> TCG;
-            case AUTO -> kvmUsable(Path.of("/dev/kvm")) && !nested(Path.of("/proc/cpuinfo")) ? KVM : TCG;
+            case AUTO -> kvmUsable(DEV_KVM) && !nested(procRoot.resolve("cpuinfo")) ? KVM : TCG;
         };
     }
 

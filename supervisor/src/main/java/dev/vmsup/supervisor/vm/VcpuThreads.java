@@ -14,12 +14,9 @@ import java.util.Set;
  * named {@code CPU n/TCG} or {@code CPU n/KVM}: a new one can be found and placed without a QMP round trip.
  */
 public final class VcpuThreads {
-    /** The host's {@code /proc}. */
-    public static final VcpuThreads HOST = new VcpuThreads(Path.of("/proc"));
-
     private final Path procRoot;
 
-    /** @param procRoot where procfs is mounted (tests may point elsewhere) */
+    /** @param procRoot where procfs is mounted, as cgroupfs' {@code CgroupHost.procRoot()} */
     public VcpuThreads(Path procRoot) {
         this.procRoot = procRoot;
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.vmsup.cgroupfs.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Prerequisites;
 import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.vmsup.cgroupfs.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.supervisor.ctl.CtlCommand;
 import dev.vmsup.supervisor.testing.InProcessCli;
 import dev.vmsup.supervisor.testing.SandboxExtension;

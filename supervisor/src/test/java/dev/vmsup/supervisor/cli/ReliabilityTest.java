@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.cgroupfs.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Spawned;

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.vmsup.cgroupfs.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
-import dev.vmsup.cgroupfs.SubtreeRemover;
+import dev.vmsup.cgroupfs.internal.SubtreeRemover;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 import dev.vmsup.supervisor.testing.VmsupProcess;

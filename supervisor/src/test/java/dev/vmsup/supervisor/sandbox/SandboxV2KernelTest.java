@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.vmsup.cgroupfs.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Prerequisites;

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
-import dev.vmsup.cgroupfs.CgroupFiles;
-import dev.vmsup.cgroupfs.SubtreeRemover;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
+import dev.vmsup.cgroupfs.internal.SubtreeRemover;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.testing.SandboxFixture;

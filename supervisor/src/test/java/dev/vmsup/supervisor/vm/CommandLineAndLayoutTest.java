@@ -102,7 +102,7 @@ class CommandLineAndLayoutTest {
         } finally {
             java.nio.file.Files.delete(cpuinfo);
         }
-        assertThat(AccelProbe.resolve(Accel.TCG)).isEqualTo("tcg,thread=multi");
+        assertThat(AccelProbe.resolve(Accel.TCG, Path.of("/proc"))).isEqualTo("tcg,thread=multi");
         assertThat(AccelProbe.kvmUsable(Path.of("/nonexistent/kvm"))).isFalse();
     }
 }

@@ -1,4 +1,4 @@
-package dev.vmsup.cgroupfs;
+package dev.vmsup.cgroupfs.internal;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -7,6 +7,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.DeleteReport;
+import dev.vmsup.cgroupfs.Errno;
 
 /**
  * Removes one cgroup directory tree deepest first, as both versions need: before each rmdir the

@@ -1,4 +1,4 @@
-package dev.vmsup.cgroupfs;
+package dev.vmsup.cgroupfs.internal;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,9 +1,12 @@
-package dev.vmsup.cgroupfs;
+package dev.vmsup.cgroupfs.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.InvalidCgroupPathException;
 
 /** Maps a {@link CgroupPath} to its directory under a hierarchy's mount, refusing anything that escapes it. */
 public final class MountDirs {

@@ -1,7 +1,11 @@
-package dev.vmsup.cgroupfs;
+package dev.vmsup.cgroupfs.internal;
 
 import java.nio.file.Path;
 import java.util.function.BiFunction;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.Errno;
+import dev.vmsup.cgroupfs.InvalidResourceException;
+import dev.vmsup.cgroupfs.Placement;
 
 /**
  * Writes one task id into a placement file ({@code cgroup.procs}, {@code tasks}, {@code cgroup.threads}) with

@@ -1,4 +1,4 @@
-package dev.vmsup.cgroupfs;
+package dev.vmsup.cgroupfs.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,8 @@ import jnr.constants.platform.OpenFlags;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 import jnr.posix.util.DefaultPOSIXHandler;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.Errno;
 
 /**
  * Reads and writes cgroupfs control files with the kernel's errno kept: writes, mkdir and rmdir go

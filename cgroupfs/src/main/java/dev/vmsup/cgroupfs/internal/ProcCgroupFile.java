@@ -1,9 +1,11 @@
-package dev.vmsup.cgroupfs;
+package dev.vmsup.cgroupfs.internal;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.Errno;
 
 /** The lines of {@code /proc/<pid>/cgroup} (or a thread's): hierarchy id, controllers, path. */
 public record ProcCgroupFile(List<Line> lines) {
