@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 import dev.vmsup.cgroupfs.internal.MountEntry;
 import dev.vmsup.cgroupfs.v1.V1Hierarchy;
 

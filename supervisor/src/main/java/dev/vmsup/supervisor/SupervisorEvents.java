@@ -24,4 +24,8 @@ public interface SupervisorEvents {
     /** A vCPU thread could not be placed (gone, or refused by the kernel). */
     default void placementFailed() {
     }
+
+    /** The kernel refused to move a kernel thread of the VM (kvm-pit) into the sandbox's cgroups. */
+    default void kernelThreadUnplaced() {
+    }
 }

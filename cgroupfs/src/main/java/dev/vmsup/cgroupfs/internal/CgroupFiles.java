@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 import jnr.posix.util.DefaultPOSIXHandler;
-import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.cgroupfs.Errno;
 
 /**
  * Reads and writes cgroupfs control files with the kernel's errno kept: writes, mkdir and rmdir go

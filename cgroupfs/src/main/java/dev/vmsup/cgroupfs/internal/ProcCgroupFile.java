@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.Errno;
 

@@ -2,6 +2,7 @@ package dev.vmsup.cgroupfs.internal;
 
 import java.nio.file.Path;
 import java.util.function.BiFunction;
+
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.InvalidResourceException;

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.Resources;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
+import dev.vmsup.supervisor.cgroups.KernelThreadInfo;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
@@ -66,6 +67,11 @@ final class Json {
         cg.put("vmsup", l.supervisor().toString());
         cg.put("qemu", l.qemu().toString());
         o.set("vcpus", vcpus(s));
+        var kernel = o.putArray("kernel_threads");
+        for (KernelThreadInfo t : s.kernelThreads()) {
+            kernel.addObject().put("pid", t.pid()).put("name", t.name()).put("cgroup", t.cgroup())
+                    .put("placed", t.placed()).put("error", t.error());
+        }
         o.set("resources", resources(s.resourcesInForce()));
         return o;
     }

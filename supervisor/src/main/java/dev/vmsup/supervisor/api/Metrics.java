@@ -5,18 +5,19 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 import dev.vmsup.cgroupfs.CgroupStats;
+import dev.vmsup.supervisor.SupervisorEvents;
+import dev.vmsup.supervisor.sandbox.Sandbox;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.vmsup.supervisor.SupervisorEvents;
-import dev.vmsup.supervisor.sandbox.Sandbox;
 
 /** The sandbox's metrics in a Micrometer Prometheus registry, scraped by {@code GET /metrics}. */
 public final class Metrics implements SupervisorEvents {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter placementFailures;
+    private final Counter kernelThreadsUnplaced;
     private final Timer resizeOk;
     private final Timer resizeFailed;
     private final Timer unconstrained;
@@ -34,6 +35,9 @@ public final class Metrics implements SupervisorEvents {
         Gauge.builder("vmsup_vcpus_max", s, x -> x.snapshot().maxVcpus()).register(registry);
         placementFailures = Counter.builder("vmsup_placement_failures")
                 .description("vCPU threads that could not be placed").register(registry);
+        kernelThreadsUnplaced = Counter.builder("vmsup_kernel_thread_placement_failures")
+                .description("KVM kernel threads (kvm-pit) the kernel refused to move into the sandbox's cgroups")
+                .register(registry);
         resizeOk = resizeTimer("ok");
         resizeFailed = resizeTimer("failed");
         unconstrained = Timer.builder("vmsup_vcpu_unconstrained")
@@ -86,6 +90,11 @@ public final class Metrics implements SupervisorEvents {
     @Override
     public void placementFailed() {
         placementFailures.increment();
+    }
+
+    @Override
+    public void kernelThreadUnplaced() {
+        kernelThreadsUnplaced.increment();
     }
 
     String scrape() {

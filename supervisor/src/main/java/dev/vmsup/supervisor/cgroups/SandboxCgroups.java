@@ -137,6 +137,19 @@ public final class SandboxCgroups {
     }
 
     /**
+     * Moves a kernel thread of the VM (a process of its own) to QEMU's non-vCPU threads, through
+     * {@code cgroup.procs}.
+     */
+    public Placement placeKernelThread(int pid) {
+        return own(layout.qemu()).addProcess(pid);
+    }
+
+    /** True while kernel thread {@code pid} is where {@link #placeKernelThread} put it. */
+    public boolean holdsKernelThread(int pid) {
+        return hierarchy.isPlaced(layout.qemu(), pid, pid);
+    }
+
+    /**
      * Writes the merged limits: CFS quota, shares and cpuset on the vcpu cgroup; with sandbox_cgroup_only the
      * memory limit on the sandbox cgroup. A controller this host does not offer for the cgroup is skipped with a
      * warning (once); returns what was written.

@@ -16,16 +16,16 @@ import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Hierarchy;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.config.Accel;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.vm.AccelProbe;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code vmsup check}: what this host offers a sandbox, and whether one could run. Changes nothing. */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -89,8 +89,10 @@ final class CheckCommand implements Callable<Integer> {
         Path proc = host != null ? host.procRoot() : Path.of("/proc");
         boolean kvm = AccelProbe.kvmUsable(AccelProbe.DEV_KVM);
         boolean nested = AccelProbe.nested(proc.resolve("cpuinfo"));
-        out.printf("%-16s %s%s; accel=auto picks %s%n", "kvm", kvm ? "/dev/kvm usable" : "/dev/kvm not usable",
-                nested ? ", running under a hypervisor (nested)" : "", AccelProbe.resolve(Accel.AUTO, proc));
+        out.printf("%-16s %s%s%n", "kvm", kvm ? "/dev/kvm usable" : "/dev/kvm not usable",
+                nested ? ", running under a hypervisor (nested)" : "");
+        AccelProbe.Decision auto = AccelProbe.decide(Accel.AUTO, proc);
+        out.printf("%-16s picks %s: %s%n", "accel=auto", auto.accel(), auto.why());
         tool(out, problems, "qemu", Path.of(settings.qemuPath()), "--version", true);
         tool(out, problems, "virtiofsd", Path.of(settings.virtiofsDaemon()), "--version", false);
         if (problems.isEmpty()) {

@@ -10,16 +10,16 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import dev.vmsup.cgroupfs.CgroupHost;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.SandboxId;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.state.Cleanup;
 import dev.vmsup.supervisor.state.StateFile;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code vmsup cleanup}: removes what a dead supervisor left behind, from its state file. */
 @Command(name = "cleanup", mixinStandardHelpOptions = true,

@@ -7,8 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vmsup.cgroupfs.CgroupHost;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
 import dev.vmsup.supervisor.config.SupervisorConfig;
@@ -16,6 +14,8 @@ import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxStartup;
 import dev.vmsup.supervisor.sandbox.Termination;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 /**
  * The composition root of {@code vmsup run}: it owns the one Vert.x event loop, the sandbox and the control API,

@@ -10,6 +10,10 @@ import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 
 
+
+
+
+
 /** Human-readable lines about a running sandbox, for the terminal. */
 final class StatusText {
     private StatusText() {
@@ -29,6 +33,8 @@ final class StatusText {
         sb.append("  vcpus    ").append(l.vcpu()).append(": ");
         s.vcpus().forEach(v -> sb.append("cpu").append(v.index()).append("=tid ").append(v.threadId())
                 .append(v.placed() ? "" : " (gone)").append(' '));
+        s.kernelThreads().forEach(t -> sb.append('\n').append("  kernel   ").append(t.name()).append(" pid ").append(t.pid())
+                .append(t.placed() ? " in " + t.cgroup() : " NOT MOVED: " + t.error()));
         sb.append('\n').append("  cpu.max  ").append(s.resourcesInForce().cpuMax() == null ? "(not enforced)"
                 : s.resourcesInForce().cpuMax().toV2());
         return sb.toString();

@@ -13,16 +13,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CpuList;
+import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.config.ContainerId;
+import dev.vmsup.supervisor.config.SandboxId;
+import dev.vmsup.supervisor.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import dev.vmsup.supervisor.config.ConfigException;
-import dev.vmsup.supervisor.config.ContainerId;
-import dev.vmsup.supervisor.config.SandboxId;
-import dev.vmsup.supervisor.config.Settings;
 
 /** {@code vmsup ctl}: drives a running sandbox through its control API. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
@@ -123,6 +123,11 @@ public final class CtlCommand {
                 o.printf("vmsup     %s%nqemu      %s%nvcpu      %s%n", cg.path("vmsup").asText(), cg.path("qemu").asText(),
                         cg.path("vcpu").asText());
                 printVcpus(o, s.path("vcpus"));
+                for (JsonNode t : s.path("kernel_threads")) {
+                    o.printf("kernel    %s (pid %d) %s%n", t.path("name").asText(), t.path("pid").asInt(),
+                            t.path("placed").asBoolean() ? "in " + t.path("cgroup").asText()
+                                    : "NOT MOVED: " + t.path("error").asText());
+                }
                 JsonNode r = s.path("resources");
                 o.printf("cpu.max   %s%n", r.path("cpu_quota").isNull() ? "(not enforced)"
                         : (r.path("cpu_quota").asLong() < 0 ? "max" : r.path("cpu_quota").asText()) + " "

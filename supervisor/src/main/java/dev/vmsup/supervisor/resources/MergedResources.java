@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 
 import dev.vmsup.cgroupfs.CpuList;
 import dev.vmsup.cgroupfs.CpuMax;
+import dev.vmsup.supervisor.config.SupervisorConfig;
 
 /**
  * The sandbox-wide limits computed from its containers.
@@ -22,6 +23,15 @@ public record MergedResources(CpuMax cpuMax, BigDecimal cpus, Long cpuShares, Cp
     public int autoVcpus(int defaultVcpus, int maxVcpus) {
         int extra = cpus.setScale(0, java.math.RoundingMode.CEILING).intValueExact();
         return Math.min(maxVcpus, defaultVcpus + extra);
+    }
+
+    /** With auto_vcpus on, the vCPU count these limits call for when it is above {@code current}; else 0. */
+    public int autoGrowth(SupervisorConfig config, int current) {
+        if (!config.autoVcpus()) {
+            return 0;
+        }
+        int want = autoVcpus(config.vcpus(), config.maxVcpus());
+        return want > current ? want : 0;
     }
 
     /** The sandbox cgroup's memory limit: containers plus overhead, or -1 (unlimited). */

@@ -15,8 +15,9 @@ import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Resources;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
+import dev.vmsup.supervisor.cgroups.KernelThreadInfo;
+import dev.vmsup.supervisor.cgroups.ThreadPlacement;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
-import dev.vmsup.supervisor.cgroups.VcpuPlacement;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.config.SupervisorConfig;
@@ -38,11 +39,12 @@ public final class Sandbox implements AutoCloseable {
     private final SupervisorConfig config;
     private final SandboxParts parts;
     private final QemuVm vm;
-    private final VcpuPlacement placement;
+    private final ThreadPlacement placement;
     private final CompletableFuture<StopReason> stopRequest;
     private final ReentrantLock operations = new ReentrantLock();
     private final Map<String, ContainerResources> containers = new LinkedHashMap<>();
     private List<VcpuInfo> vcpus = List.of();
+    private List<KernelThreadInfo> kernelThreads = List.of();
     private Resources inForce = Resources.NONE;
     private volatile SandboxState state = SandboxState.CREATED;
     private volatile SandboxSnapshot snapshot;
@@ -55,7 +57,7 @@ public final class Sandbox implements AutoCloseable {
         this.config = config;
         this.parts = parts;
         this.vm = parts.vm;
-        this.placement = new VcpuPlacement(parts.cgroups);
+        this.placement = new ThreadPlacement(parts.cgroups);
         this.stopRequest = stopRequest;
         this.containers.putAll(containers);
         publish();
@@ -65,9 +67,9 @@ public final class Sandbox implements AutoCloseable {
     void begin(MergedResources merged) {
         operations.lock();
         try {
-            vcpus = placement.reconcile(vm.queryCpus());
+            placeThreads();
             applyResources(merged);
-            int grow = autoGrowTarget(merged);
+            int grow = merged.autoGrowth(config, vcpus.size());
             if (grow > 0) {
                 resizeLocked(grow);
             }
@@ -97,6 +99,7 @@ public final class Sandbox implements AutoCloseable {
         return config;
     }
 
+    /** Where everything of this sandbox lives. */
     public CgroupLayout layout() {
         return parts.cgroups.layout();
     }
@@ -196,7 +199,13 @@ public final class Sandbox implements AutoCloseable {
     public Termination awaitStop() {
         StopReason reason = stopRequest.join();
         if (!vm.isAlive()) {
-            return qemuExit();
+            String abnormal = vm.abnormalExit();
+            if (abnormal != null) {
+                LOG.error("QEMU (pid {}) ended unexpectedly: {}", vm.pid(), abnormal);
+                return new Termination(true, "QEMU ended unexpectedly: " + abnormal);
+            }
+            LOG.info("QEMU (pid {}) exited normally", vm.pid());
+            return new Termination(false, "QEMU exited normally");
         }
         if (reason.failure()) {
             LOG.error("sandbox {} cannot go on: {}", config.id(), reason.why());
@@ -206,16 +215,6 @@ public final class Sandbox implements AutoCloseable {
         setState(SandboxState.STOPPING);
         vm.shutdown();
         return new Termination(reason.failure(), reason.why());
-    }
-
-    private Termination qemuExit() {
-        String abnormal = vm.abnormalExit();
-        if (abnormal == null) {
-            LOG.info("QEMU (pid {}) exited normally", vm.pid());
-            return new Termination(false, "QEMU exited normally");
-        }
-        LOG.error("QEMU (pid {}) ended unexpectedly: {}", vm.pid(), abnormal);
-        return new Termination(true, "QEMU ended unexpectedly: " + abnormal);
     }
 
     /**
@@ -240,7 +239,7 @@ public final class Sandbox implements AutoCloseable {
 
     private List<VcpuInfo> containersChanged() {
         MergedResources merged = ResourceMerger.merge(containers.values());
-        int grow = autoGrowTarget(merged);
+        int grow = merged.autoGrowth(config, vcpus.size());
         if (grow > 0) {
             return resizeLocked(grow);
         }
@@ -248,13 +247,10 @@ public final class Sandbox implements AutoCloseable {
         return vcpus;
     }
 
-    /** With auto_vcpus, the vCPU count the limits call for when it is above today's; else 0. */
-    private int autoGrowTarget(MergedResources merged) {
-        if (!config.autoVcpus()) {
-            return 0;
-        }
-        int want = merged.autoVcpus(config.vcpus(), config.maxVcpus());
-        return want > vcpus.size() ? want : 0;
+    /** Every vCPU thread QEMU lists into vcpu; the VM's kernel threads (kvm-pit) with QEMU's other threads. */
+    private void placeThreads() {
+        vcpus = placement.reconcile(vm.queryCpus());
+        kernelThreads = placement.reconcileKernelThreads(vm.kernelThreads());
     }
 
     private void applyResources(MergedResources merged) {
@@ -272,11 +268,11 @@ public final class Sandbox implements AutoCloseable {
             if (count > current) {
                 failure = plug(count - current);
                 if (failure != null) {
-                    vcpus = placement.reconcile(vm.queryCpus());
+                    placeThreads();
                 }
             } else if (count < current) {
                 failure = unplug(current - count);
-                vcpus = placement.reconcile(vm.queryCpus());
+                placeThreads();
             }
             applyResources(ResourceMerger.merge(containers.values()));
         } catch (RuntimeException e) {
@@ -307,7 +303,7 @@ public final class Sandbox implements AutoCloseable {
             long added = System.nanoTime();
             placement.placeNew(fresh);
             events.vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
-            vcpus = placement.reconcile(vm.queryCpus());
+            placeThreads();
         }
         return null;
     }
@@ -340,7 +336,7 @@ public final class Sandbox implements AutoCloseable {
             snapshot = new SandboxSnapshot(config.id(), state, vm.pid(),
                     parts.virtiofsd == null ? -1 : parts.virtiofsd.pid(), config.sandboxCgroupOnly(),
                     parts.cgroups.hierarchy().version(), parts.cgroups.layout(), vcpus, config.maxVcpus(),
-                    placement.vanished(), inForce, containers);
+                    placement.vanished(), kernelThreads, inForce, containers);
         }
     }
 }

@@ -13,10 +13,6 @@ import org.slf4j.LoggerFactory;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupVersion;
 import dev.vmsup.cgroupfs.Hierarchy;
-import dev.vmsup.virtiofsd.CacheMode;
-import dev.vmsup.virtiofsd.Virtiofsd;
-import dev.vmsup.virtiofsd.VirtiofsdException;
-import io.vertx.core.Vertx;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.SandboxCgroups;
@@ -30,8 +26,11 @@ import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.state.StateFile;
 import dev.vmsup.supervisor.vm.AccelProbe;
 import dev.vmsup.supervisor.vm.QemuVm;
-import dev.vmsup.supervisor.vm.VcpuThreads;
 import dev.vmsup.supervisor.vm.VmLauncher;
+import dev.vmsup.virtiofsd.CacheMode;
+import dev.vmsup.virtiofsd.Virtiofsd;
+import dev.vmsup.virtiofsd.VirtiofsdException;
+import io.vertx.core.Vertx;
 
 /**
  * The start recipe of a sandbox, in the order of {@code cgroup-layout.md}: config, layout, checks, cgroups, state
@@ -147,7 +146,7 @@ public final class SandboxStartup {
             cgroups.verify("virtiofsd", (int) parts.virtiofsd.pid(), layout.supervisor());
         }
         cgroups.moveSelf(layout.qemu());
-        QemuVm vm = QemuVm.launch(config, accel, launcher, new VcpuThreads(procRoot));
+        QemuVm vm = QemuVm.launch(config, accel, launcher, procRoot);
         parts.vm = vm;
         stateDir.record(stateDir.current().withQemu(ProcessIdentity.of(procRoot, vm.pid())));
         if (!layout.qemu().equals(layout.supervisor())) {

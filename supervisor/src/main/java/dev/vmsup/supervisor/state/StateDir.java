@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import dev.vmsup.supervisor.SupervisorException;
 
 

@@ -3,29 +3,49 @@ package dev.vmsup.supervisor.vm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import dev.vmsup.supervisor.config.Accel;
 
 /**
- * Resolves {@code accel = auto}: KVM only when {@code /dev/kvm} is usable and this host is not itself a guest
- * (nested KVM starts QEMU but guests hang on such hosts, so a "hypervisor" CPU flag means TCG); else
- * multi-threaded TCG, one host thread per vCPU.
+ * Resolves {@code accel = auto}. The rule: KVM when {@code /dev/kvm} is readable and writable and this host is not
+ * itself a guest; otherwise multi-threaded TCG (one host thread per vCPU). A host whose CPU flags include
+ * {@code hypervisor} runs under a hypervisor: nested KVM there may start QEMU and take CPU hotplug while paused yet
+ * hang a booting guest (as on the machines this project is tested on), so auto keeps TCG and {@code --accel kvm}
+ * is the explicit way to use KVM there.
  */
 public final class AccelProbe {
     public static final String TCG = "tcg,thread=multi";
     public static final String KVM = "kvm";
+    /** The KVM device. */
+    public static final Path DEV_KVM = Path.of("/dev/kvm");
+
+    /** What {@code accel} resolves to on this host, and why. */
+    public record Decision(String accel, String why) {
+    }
 
     private AccelProbe() {
     }
 
-    /** The KVM device. */
-    public static final Path DEV_KVM = Path.of("/dev/kvm");
-
     /** QEMU's {@code -accel} value for {@code accel}; {@code procRoot} is the host's {@code /proc}. */
     public static String resolve(Accel accel, Path procRoot) {
+        return decide(accel, procRoot).accel();
+    }
+
+    /** As {@link #resolve}, with the reason in words (what {@code vmsup check} prints). */
+    public static Decision decide(Accel accel, Path procRoot) {
         return switch (accel) {
-            case KVM -> KVM;
-            case TCG -> TCG;
-            case AUTO -> kvmUsable(DEV_KVM) && !nested(procRoot.resolve("cpuinfo")) ? KVM : TCG;
+            case KVM -> new Decision(KVM, "asked for");
+            case TCG -> new Decision(TCG, "asked for");
+            case AUTO -> {
+                if (!kvmUsable(DEV_KVM)) {
+                    yield new Decision(TCG, DEV_KVM + " is missing or not read-writable");
+                }
+                if (nested(procRoot.resolve("cpuinfo"))) {
+                    yield new Decision(TCG, "this host runs under a hypervisor (CPU flag 'hypervisor'), where nested "
+                            + "KVM guests may hang; --accel kvm forces KVM (paused VMs and placement work)");
+                }
+                yield new Decision(KVM, DEV_KVM + " is usable and this host is not nested");
+            }
         };
     }
 
@@ -33,6 +53,7 @@ public final class AccelProbe {
         return Files.isReadable(dev) && Files.isWritable(dev);
     }
 
+    /** True if the CPU flags say this host is a guest (or cpuinfo cannot be read: the cautious answer). */
     public static boolean nested(Path cpuinfo) {
         try {
             return Files.readAllLines(cpuinfo).stream()

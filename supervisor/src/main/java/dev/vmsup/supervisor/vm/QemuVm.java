@@ -1,6 +1,7 @@
 package dev.vmsup.supervisor.vm;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,11 +23,11 @@ import dev.vmsup.qmp.QmpClient;
 import dev.vmsup.qmp.QmpCommands;
 import dev.vmsup.qmp.QmpOptions;
 import dev.vmsup.qmp.QmpStatus;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.SupervisorConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 /**
  * One QEMU process and its QMP monitor: the VM seam (as qemu's {@code QEMUMachine}). It starts QEMU from the
@@ -47,6 +48,9 @@ public final class QemuVm implements AutoCloseable {
     private final Process process;
     private final String accel;
     private final VcpuThreads threads;
+    private final KvmKernelThreads kernelThreads;
+    /** The VM's kernel threads once found (they are made with the VM and end with it). */
+    private List<KernelThread> kernel = List.of();
     private volatile SupervisorEvents events = SupervisorEvents.NONE;
     private QmpClient client;
     private QmpCommands qmp;
@@ -56,22 +60,24 @@ public final class QemuVm implements AutoCloseable {
     /** The CPUs as QEMU last reported them. */
     private List<CpuInfo> cpus = List.of();
 
-    private QemuVm(Process process, String accel, VcpuThreads threads) {
+    private QemuVm(Process process, String accel, Path procRoot) {
         this.process = process;
         this.accel = accel;
-        this.threads = threads;
+        this.threads = new VcpuThreads(procRoot);
+        this.kernelThreads = new KvmKernelThreads(procRoot);
     }
 
     /**
      * Starts QEMU (paused, with named threads) through {@code launcher}; it is born in the caller's cgroup.
      *
-     * @param accel QEMU's {@code -accel} value, see {@link AccelProbe}
+     * @param accel    QEMU's {@code -accel} value, see {@link AccelProbe}
+     * @param procRoot where procfs is mounted
      */
-    public static QemuVm launch(SupervisorConfig config, String accel, VmLauncher launcher, VcpuThreads threads) {
+    public static QemuVm launch(SupervisorConfig config, String accel, VmLauncher launcher, Path procRoot) {
         List<String> argv = QemuCommandLine.build(config, accel);
         LOG.info("starting {}", String.join(" ", argv));
         try {
-            return new QemuVm(launcher.start(argv, config), accel, threads);
+            return new QemuVm(launcher.start(argv, config), accel, procRoot);
         } catch (IOException e) {
             throw new SupervisorException("cannot start " + argv.get(0), e);
         }
@@ -130,6 +136,17 @@ public final class QemuVm implements AutoCloseable {
             return null;
         }
         return status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
+    }
+
+    /**
+     * The kernel threads KVM made for this VM that the kernel leaves outside QEMU's cgroups ({@code kvm-pit}); none
+     * under TCG. Looked up until found, then remembered: they live as long as the VM.
+     */
+    public List<KernelThread> kernelThreads() {
+        if (kernel.isEmpty() && accel.startsWith(AccelProbe.KVM) && process.isAlive()) {
+            kernel = kernelThreads.of(process.pid());
+        }
+        return kernel;
     }
 
     /** The CPUs QEMU has now, with their host thread ids ({@code query-cpus-fast}). */

@@ -24,11 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Prerequisites;
-import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
+import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Spawned;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.sandbox.ResizeException;

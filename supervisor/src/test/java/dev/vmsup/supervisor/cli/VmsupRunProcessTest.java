@@ -9,14 +9,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.internal.SubtreeRemover;
+import dev.vmsup.supervisor.sandbox.SandboxKvmTest;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 import dev.vmsup.supervisor.testing.VmsupProcess;
@@ -82,6 +86,40 @@ class VmsupRunProcessTest {
             assertThat(vmsup.output()).contains("killed by signal 9");
             assertThat(leftovers()).isEmpty();
             assertThat(tmp.resolve("killed/qmp.sock")).doesNotExist();
+        }
+    }
+
+    @ParameterizedTest(name = "sandbox_cgroup_only={0}")
+    @ValueSource(booleans = {false, true})
+    void underKvmThePitThreadJoinsQemusCgroupAndSigtermLeavesNothing(boolean sandboxCgroupOnly) throws Exception {
+        SandboxKvmTest.requireKvm();
+        List<String> argv = new java.util.ArrayList<>(args("kvm"));
+        argv.set(argv.indexOf("tcg"), "kvm");
+        if (sandboxCgroupOnly) {
+            argv.add("--sandbox-cgroup-only");
+        }
+        try (VmsupProcess vmsup = run(argv)) {
+            long qemu = vmsup.awaitStarted(30_000);
+            CgroupPath sandbox = f.parent().child("kata_kvm");
+            CgroupPath nonVcpu = sandboxCgroupOnly ? sandbox : f.overheadRoot().child("kvm");
+            for (int tid : SandboxFixture.vcpuThreads(qemu)) {
+                assertThat(SandboxFixture.threads(qemu).get(tid)).endsWith("/KVM");
+                assertThat(f.hierarchy.isPlaced(sandbox.child("vcpu"), (int) qemu, tid)).isTrue();
+            }
+            List<Integer> pits = SandboxKvmTest.processesNamed("kvm-pit/" + qemu);
+            assertThat(pits).hasSize(1);
+            int pit = pits.get(0);
+            assertThat(f.hierarchy.placementOf(pit, pit)).as("kvm-pit in every hierarchy vmsup uses")
+                    .containsOnlyKeys(SandboxFixture.ALL_V1).allSatisfy((c, p) -> assertThat(p).isEqualTo(nonVcpu));
+            assertThat(vmsup.output()).contains("kernel   kvm-pit/" + qemu + " pid " + pit + " in " + nonVcpu);
+
+            vmsup.process.toHandle().destroy();
+            assertThat(vmsup.awaitExit(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(vmsup.process.exitValue()).as(vmsup.output()).isEqualTo(ExitCodes.OK);
+            assertThat(ProcessHandle.of(qemu)).isEmpty();
+            Awaitility.await("kvm-pit ends with the VM").atMost(Duration.ofSeconds(10))
+                    .until(() -> ProcessHandle.of(pit).isEmpty());
+            assertThat(leftovers()).isEmpty();
         }
     }
 

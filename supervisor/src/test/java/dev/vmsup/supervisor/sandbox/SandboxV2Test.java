@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -13,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
+import dev.vmsup.supervisor.config.Accel;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 
@@ -56,5 +58,32 @@ class SandboxV2Test {
         Map<String, CgroupPath> after = f.hierarchy.placementOf((int) ProcessHandle.current().pid(),
                 (int) ProcessHandle.current().pid());
         assertThat(after).isEqualTo(f.jvmOrigin);
+    }
+
+    /**
+     * On v2 a kernel thread is a process of its own: kvm-pit goes through cgroup.procs into QEMU's cgroup, which on
+     * v2 is the sandbox cgroup (a domain, the threaded domain of the vcpu child) in both modes.
+     */
+    @ParameterizedTest(name = "sandbox_cgroup_only={0}")
+    @ValueSource(booleans = {false, true})
+    void kvmPitGoesToQemusDomainCgroup(boolean sandboxCgroupOnly) throws Exception {
+        SandboxKvmTest.requireKvm();
+        Sandbox s = f.start(f.settings(sandboxCgroupOnly).accel(Accel.KVM).resolve("kvm-v2"), Map.of());
+        int pit;
+        try {
+            CgroupLayout l = s.layout();
+            long qemu = s.snapshot().qemuPid();
+            f.assertPlacement(s, 1);
+            List<Integer> pits = SandboxKvmTest.processesNamed("kvm-pit/" + qemu);
+            assertThat(pits).hasSize(1);
+            pit = pits.get(0);
+            assertThat(f.hierarchy.placementOf(pit, pit)).as("kvm-pit").containsValue(l.sandbox());
+            s.resize(2);
+            f.assertPlacement(s, 2);
+            assertThat(f.hierarchy.placementOf(pit, pit)).as("kvm-pit after a hotplug").containsValue(l.sandbox());
+        } finally {
+            s.teardown();
+        }
+        f.assertTornDown(s);
     }
 }

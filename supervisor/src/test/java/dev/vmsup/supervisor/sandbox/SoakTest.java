@@ -6,6 +6,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 import dev.vmsup.supervisor.testing.SandboxFixture;
 
 /** A short soak in every test run ({@code scripts/soak --cycles 1000} is the long one). */

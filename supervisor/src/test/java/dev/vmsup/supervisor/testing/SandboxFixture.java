@@ -19,8 +19,6 @@ import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.Prerequisites;
 import dev.vmsup.cgroupfs.TestParent;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
 import dev.vmsup.supervisor.config.Accel;
@@ -32,6 +30,8 @@ import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxStartup;
 import dev.vmsup.supervisor.sandbox.SandboxState;
 import dev.vmsup.supervisor.vm.VmLauncher;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 /**
  * A unique test root cgroup and settings pointing a sandbox under it, sandboxes started there (on an event loop of

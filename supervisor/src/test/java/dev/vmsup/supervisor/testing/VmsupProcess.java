@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
 import dev.vmsup.supervisor.cli.Main;
 
 /** {@code vmsup} run as its own process (a child JVM on the test classpath), its stderr collected. */
