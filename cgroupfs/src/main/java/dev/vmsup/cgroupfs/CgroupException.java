@@ -65,4 +65,14 @@ public class CgroupException extends RuntimeException {
     public String hint() {
         return hint;
     }
+
+    /** True if {@code e} or one of its causes is a CgroupException with {@code errno}. */
+    public static boolean causedBy(Throwable e, Errno errno) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CgroupException c && c.errno() == errno) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

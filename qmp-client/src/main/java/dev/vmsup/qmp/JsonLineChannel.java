@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
@@ -20,6 +23,8 @@ import io.vertx.core.net.NetSocket;
  */
 final class JsonLineChannel {
     private final NetSocket socket;
+    /** The socket's event loop (the channel is made on it), or null outside one. */
+    private final Context context;
     private final ObjectMapper mapper;
     private final AtomicReference<QmpException> closeCause = new AtomicReference<>();
     private volatile Consumer<QmpException> onClose = cause -> { };
@@ -30,6 +35,7 @@ final class JsonLineChannel {
 
     JsonLineChannel(NetSocket socket, ObjectMapper mapper, int maxLineBytes, Consumer<ObjectNode> onMessage) {
         this.socket = socket;
+        this.context = Vertx.currentContext();
         this.mapper = mapper;
         this.maxLineBytes = maxLineBytes;
         this.onMessage = onMessage;
@@ -110,7 +116,13 @@ final class JsonLineChannel {
         try {
             byte[] json = mapper.writeValueAsBytes(message);
             Buffer buffer = Buffer.buffer(json.length + 1).appendBytes(json).appendByte((byte) '\n');
-            return socket.write(buffer);
+            if (context == null || Vertx.currentContext() == context) {
+                return socket.write(buffer);
+            }
+            // written from the socket's own event loop: a write from another thread can race the socket's close
+            Promise<Void> written = Promise.promise();
+            context.runOnContext(v -> socket.write(buffer).onComplete(written));
+            return written.future();
         } catch (IOException e) {
             return Future.failedFuture(new QmpProtocolException("cannot encode message", e));
         }

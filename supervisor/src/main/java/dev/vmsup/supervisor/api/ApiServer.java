@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +19,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.supervisor.SupervisorException;
-import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.resources.ContainersFile;
-import dev.vmsup.supervisor.sandbox.ResizeException;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
-import dev.vmsup.supervisor.sandbox.WrongStateException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -65,12 +63,14 @@ public final class ApiServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final ConnectionGuard guard;
     private HttpServer server;
 
-    private ApiServer(Sandbox sandbox, Metrics metrics, Path socket) {
+    private ApiServer(Sandbox sandbox, Metrics metrics, Path socket, ConnectionGuard guard) {
         this.sandbox = sandbox;
         this.socket = socket;
         this.metrics = metrics;
+        this.guard = guard;
     }
 
     /**
@@ -78,12 +78,19 @@ public final class ApiServer implements AutoCloseable {
      * {@code metrics} answers {@code GET /metrics}.
      */
     public static ApiServer start(Vertx vertx, Sandbox sandbox, Metrics metrics, Path socket) {
+        return start(vertx, sandbox, metrics, socket, ApiLimits.DEFAULTS);
+    }
+
+    /** As {@link #start(Vertx, Sandbox, Metrics, Path)} with other connection limits. */
+    public static ApiServer start(Vertx vertx, Sandbox sandbox, Metrics metrics, Path socket, ApiLimits limits) {
         if (Files.exists(socket)) {
             throw new SupervisorException("API socket " + socket + " already exists");
         }
-        ApiServer api = new ApiServer(sandbox, metrics, socket);
+        ApiServer api = new ApiServer(sandbox, metrics, socket, new ConnectionGuard(vertx, limits));
         HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024));
+                .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false)
+                .setIdleTimeout((int) limits.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+        server.connectionHandler(api.guard::opened);
         server.requestHandler(api::handle);
         POSIX posix = POSIXFactory.getNativePOSIX();
         int old = posix.umask(0077);
@@ -117,11 +124,15 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         String length = req.getHeader("Content-Length");
-        if (length != null && length.length() < 12 && length.chars().allMatch(Character::isDigit)
-                && Long.parseLong(length) > MAX_BODY) {
+        if (length != null && (length.isEmpty() || !length.chars().allMatch(Character::isDigit))) {
+            error(req, ApiException.badRequest("Content-Length must be a number of bytes"));
+            return;
+        }
+        if (length != null && (length.length() > 9 || Long.parseLong(length) > MAX_BODY)) {
             error(req, new ApiException(413, "too_large", "request body over " + MAX_BODY + " bytes"));
             return;
         }
+        long bodyTimer = guard.started(req);
         Buffer body = Buffer.buffer();
         boolean[] tooLarge = {false};
         req.handler(chunk -> {
@@ -132,6 +143,7 @@ public final class ApiServer implements AutoCloseable {
             }
         });
         req.endHandler(v -> {
+            guard.ended(bodyTimer);
             if (tooLarge[0]) {
                 error(req, new ApiException(413, "too_large", "request body over " + MAX_BODY + " bytes"));
                 return;
@@ -139,7 +151,7 @@ public final class ApiServer implements AutoCloseable {
             try {
                 route(req, body.toString());
             } catch (RuntimeException e) {
-                error(req, translate(e));
+                error(req, ApiErrors.translate(e));
             }
         });
     }
@@ -254,12 +266,15 @@ public final class ApiServer implements AutoCloseable {
      */
     private void blocking(HttpServerRequest req, Callable<ObjectNode> op, int status) {
         Context context = Vertx.currentContext();
+        if (operations.isShutdown()) {
+            throw new ApiException(409, "wrong_state", "the sandbox is stopping");
+        }
         operations.execute(() -> {
             ObjectNode result;
             try {
                 result = op.call();
             } catch (Exception e) {
-                context.runOnContext(v -> error(req, translate(e)));
+                context.runOnContext(v -> error(req, ApiErrors.translate(e)));
                 return;
             }
             context.runOnContext(v -> {
@@ -270,26 +285,6 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
         });
-    }
-
-    private static ApiException translate(Throwable e) {
-        if (e instanceof ApiException a) {
-            return a;
-        }
-        if (e instanceof WrongStateException) {
-            return new ApiException(409, "wrong_state", e.getMessage());
-        }
-        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-            return ApiException.badRequest(e.getMessage());
-        }
-        if (e instanceof ResizeException r) {
-            return new ApiException(500, "resize_failed", r.getMessage());
-        }
-        if (e instanceof SupervisorException || e instanceof CgroupException) {
-            return new ApiException(500, "internal", e.getMessage());
-        }
-        LOG.error("API request failed", e);
-        return new ApiException(500, "internal", String.valueOf(e));
     }
 
     private static void json(HttpServerRequest req, int status, JsonNode body) {

@@ -70,19 +70,28 @@ public final class SandboxCgroups {
         Map<String, CgroupPath> origin = hierarchy.placementOf(selfPid, selfPid);
         List<Cgroup> made = new ArrayList<>();
         try {
-            Cgroup sandbox = hierarchy.create(layout.sandbox());
-            made.add(sandbox);
+            Cgroup sandbox = createAnew(hierarchy, layout.sandbox(), made);
             Cgroup vcpu = sandbox.createThreadedChild(layout.vcpu().name());
             Cgroup overhead = null;
             if (layout.overhead() != null) {
-                overhead = hierarchy.create(layout.overhead());
-                made.add(overhead);
+                overhead = createAnew(hierarchy, layout.overhead(), made);
             }
             return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead);
         } catch (RuntimeException e) {
             made.forEach(Cgroup::delete);
             throw e;
         }
+    }
+
+    /** Creates {@code path}, which must not exist: a cgroup another vmsup made in the meantime is refused, not used. */
+    private static Cgroup createAnew(Hierarchy hierarchy, CgroupPath path, List<Cgroup> made) {
+        Cgroup c = hierarchy.create(path);
+        if (!c.created()) {
+            throw new SupervisorException("cgroup " + path + " appeared while this sandbox was being created: another "
+                    + "vmsup runs with this id");
+        }
+        made.add(c);
+        return c;
     }
 
     private static List<CgroupPath> ownPaths(CgroupLayout layout) {

@@ -7,13 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.vmsup.cgroupfs.CgroupHost;
+import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.SandboxId;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.state.Cleanup;
+import dev.vmsup.supervisor.state.ProcessIdentity;
+import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.state.StateFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -75,14 +79,81 @@ final class CleanupCommand implements Callable<Integer> {
         CgroupHost host = CgroupHost.detect();
         int code = ExitCodes.OK;
         for (Path dir : dirs) {
-            Cleanup.Result r = Cleanup.run(dir, host, force);
-            r.actions().forEach(a -> out.println("vmsup cleanup: " + a));
-            r.failures().forEach(f -> err.println("vmsup cleanup: " + f));
-            if (!r.clean()) {
+            List<String> actions = new ArrayList<>();
+            List<String> failures = new ArrayList<>();
+            if (!clean(dir, host, target.all ? null : target.id, actions, failures)) {
                 code = ExitCodes.FAILURE;
             }
+            actions.forEach(a -> out.println("vmsup cleanup: " + a));
+            failures.forEach(f -> err.println("vmsup cleanup: " + f));
         }
         out.flush();
         return code;
+    }
+
+    /**
+     * Cleans one state dir: checked (owner, mode, no link), then locked, so a live vmsup's sandbox is refused
+     * unless {@code --force}, which kills that vmsup (if it is still the recorded process) and takes the lock.
+     */
+    private boolean clean(Path path, CgroupHost host, String expectedId, List<String> actions, List<String> failures) {
+        StateDir dir;
+        try {
+            dir = StateDir.existing(path);
+        } catch (SupervisorException e) {
+            failures.add(e.getMessage());
+            return false;
+        }
+        if (dir == null) {
+            actions.add("no state dir " + path + ": nothing to clean");
+            return true;
+        }
+        if (!dir.tryLock()) {
+            ProcessIdentity owner = readQuietly(dir);
+            if (!force) {
+                failures.add("sandbox in " + path + " is run by vmsup" + (owner == null ? "" : " pid " + owner.pid())
+                        + ", which is alive: it holds " + path.resolve("lock") + " (use --force to clean up anyway)");
+                return false;
+            }
+            Cleanup.killSupervisor(owner, host.procRoot(), actions, failures);
+            if (!awaitLock(dir)) {
+                failures.add(path.resolve("lock") + " is still held: not cleaned");
+                return false;
+            }
+        }
+        Cleanup.Result r = Cleanup.run(dir, host, expectedId);
+        actions.addAll(r.actions());
+        failures.addAll(r.failures());
+        if (r.clean()) {
+            dir.remove(r.stateDirCreated());
+        } else {
+            dir.unlock();
+        }
+        return r.clean();
+    }
+
+    private static ProcessIdentity readQuietly(StateDir dir) {
+        try {
+            StateFile state = dir.read();
+            return state == null ? null : state.supervisor();
+        } catch (SupervisorException e) {
+            return null;
+        }
+    }
+
+    /** The lock of a supervisor just killed is released as the kernel reaps it: a bounded wait. */
+    private static boolean awaitLock(StateDir dir) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!dir.tryLock()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 }

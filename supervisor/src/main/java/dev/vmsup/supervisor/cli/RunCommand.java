@@ -17,6 +17,8 @@ import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.ContainersFile;
+import dev.vmsup.supervisor.sandbox.StopRequest;
+import jnr.posix.POSIXFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -96,6 +98,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made), and every file
+        // vmsup or its children create (state, sockets, serial log) is private whatever umask it was given
+        StopRequest stop = new StopRequest();
+        Signals.onTermination(stop::request);
+        POSIXFactory.getNativePOSIX().umask(0077);
         PrintWriter err = spec.commandLine().getErr();
         SupervisorConfig cfg;
         Map<String, ContainerResources> resources;
@@ -110,7 +117,10 @@ public final class RunCommand implements Callable<Integer> {
         }
         RunningSandbox run;
         try {
-            run = RunningSandbox.start(cfg, resources, host);
+            run = RunningSandbox.start(cfg, resources, host, stop);
+        } catch (StopRequest.StartupStoppedException e) {
+            err.println("vmsup: sandbox " + cfg.id() + ": " + e.getMessage());
+            return ExitCodes.OK;
         } catch (ConfigException | InvalidCgroupPathException e) {
             err.println("vmsup: " + e.getMessage());
             return ExitCodes.USAGE;
@@ -118,7 +128,6 @@ public final class RunCommand implements Callable<Integer> {
             err.println("vmsup: cannot start sandbox " + cfg.id() + ": " + e.getMessage());
             return ExitCodes.FAILURE;
         }
-        Signals.onTermination(run.sandbox()::requestStop);
         Runtime.getRuntime().addShutdownHook(new Thread(run::close, "vmsup-teardown"));
         err.println(StatusText.summary(run.sandbox().snapshot()));
         err.flush();

@@ -13,7 +13,9 @@ import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxStartup;
+import dev.vmsup.supervisor.sandbox.StopRequest;
 import dev.vmsup.supervisor.sandbox.Termination;
+import dev.vmsup.supervisor.vm.VmLauncher;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -34,11 +36,12 @@ final class RunningSandbox implements AutoCloseable {
     }
 
     /** Starts the sandbox, then its API when the config has a socket; on failure closes what was started. */
-    static RunningSandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host) {
+    static RunningSandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
+            StopRequest stop) {
         RunningSandbox run = new RunningSandbox(Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
                 .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)));
         try {
-            run.sandbox = SandboxStartup.start(config, containers, host, run.vertx);
+            run.sandbox = SandboxStartup.start(config, containers, host, run.vertx, VmLauncher.PROCESS, stop);
             if (config.apiSocket() != null) {
                 run.api = ApiServer.start(run.vertx, run.sandbox, Metrics.attachTo(run.sandbox), config.apiSocket());
             }

@@ -46,6 +46,9 @@ public final class CtlCommand {
     @Option(names = "--json", description = "Print the API's JSON instead of a table.")
     boolean json;
 
+    @Option(names = "--timeout", description = "Seconds to wait for the reply (default: 60).", defaultValue = "60")
+    int timeoutSeconds;
+
     @Spec
     CommandSpec spec;
 
@@ -65,7 +68,10 @@ public final class CtlCommand {
         PrintWriter err = spec.commandLine().getErr();
         UnixHttpClient.Response r;
         try {
-            r = new UnixHttpClient(socket()).send(method, path, body);
+            if (timeoutSeconds < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be at least 1");
+            }
+            r = new UnixHttpClient(socket(), java.time.Duration.ofSeconds(timeoutSeconds)).send(method, path, body);
         } catch (UnixHttpClient.UnreachableException e) {
             err.println("vmsup ctl: " + e.getMessage());
             return UNREACHABLE;

@@ -5,14 +5,22 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Timer;
+import java.util.TimerTask;
+
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * A minimal HTTP/1.1 client over a unix socket for {@code vmsup ctl}: one request per connection
- * ({@code Connection: close}), a body of known length. Kept dependency-free so the CLI starts fast.
+ * ({@code Connection: close}), a body of known length, a deadline for the whole exchange and a cap on the reply's
+ * size. It talks only to a server run by root or by its own user (SO_PEERCRED), so a socket someone else put in
+ * the sandbox's place is refused. Kept dependency-free so the CLI starts fast.
  */
 public final class UnixHttpClient {
     /** A reply: status code and body text. */
@@ -26,10 +34,21 @@ public final class UnixHttpClient {
         }
     }
 
+    /** The largest reply accepted. */
+    static final int MAX_REPLY = 4 << 20;
+    private static final Timer DEADLINES = new Timer("vmsup-ctl-deadline", true);
+
     private final Path socket;
+    private final Duration timeout;
 
     public UnixHttpClient(Path socket) {
+        this(socket, Duration.ofSeconds(60));
+    }
+
+    /** @param timeout the most one request may take, connection to the reply's end */
+    public UnixHttpClient(Path socket, Duration timeout) {
         this.socket = socket;
+        this.timeout = timeout;
     }
 
     public Response send(String method, String path, String body) throws IOException {
@@ -38,20 +57,44 @@ public final class UnixHttpClient {
                 + (body == null ? "" : "Content-Type: application/json\r\n")
                 + "Content-Length: " + payload.length + "\r\n\r\n";
         try (SocketChannel ch = connect()) {
-            ByteBuffer out = ByteBuffer.allocate(head.length() + payload.length);
-            out.put(head.getBytes(StandardCharsets.US_ASCII)).put(payload).flip();
-            while (out.hasRemaining()) {
-                ch.write(out);
+            TimerTask expire = new TimerTask() {
+                @Override
+                public void run() {
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // closing is all that is wanted
+                    }
+                }
+            };
+            DEADLINES.schedule(expire, timeout.toMillis());
+            try {
+                return exchange(ch, head, payload);
+            } catch (AsynchronousCloseException e) {
+                throw new IOException("no reply from " + socket + " within " + timeout.toSeconds() + " s");
+            } finally {
+                expire.cancel();
             }
-            ByteArrayOutputStream in = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                in.write(buf.array(), 0, buf.limit());
-                buf.clear();
-            }
-            return parse(in.toByteArray());
         }
+    }
+
+    private Response exchange(SocketChannel ch, String head, byte[] payload) throws IOException {
+        ByteBuffer out = ByteBuffer.allocate(head.length() + payload.length);
+        out.put(head.getBytes(StandardCharsets.US_ASCII)).put(payload).flip();
+        while (out.hasRemaining()) {
+            ch.write(out);
+        }
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
+        while (ch.read(buf) >= 0) {
+            buf.flip();
+            in.write(buf.array(), 0, buf.limit());
+            buf.clear();
+            if (in.size() > MAX_REPLY) {
+                throw new IOException("reply from " + socket + " is larger than " + MAX_REPLY + " bytes");
+            }
+        }
+        return parse(in.toByteArray());
     }
 
     private SocketChannel connect() throws UnreachableException {
@@ -59,6 +102,10 @@ public final class UnixHttpClient {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
+                String server = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
+                if (!server.equals("root") && !server.equals(System.getProperty("user.name"))) {
+                    throw new IOException("it is served by user " + server + ", neither root nor you: not vmsup's");
+                }
             } catch (IOException e) {
                 ch.close();
                 throw e;

@@ -21,8 +21,9 @@ public record MergedResources(CpuMax cpuMax, BigDecimal cpus, Long cpuShares, Cp
 
     /** vCPUs wanted under {@code auto_vcpus}: the default plus the CPUs the quotas add up to, capped at max. */
     public int autoVcpus(int defaultVcpus, int maxVcpus) {
-        int extra = cpus.setScale(0, java.math.RoundingMode.CEILING).intValueExact();
-        return Math.min(maxVcpus, defaultVcpus + extra);
+        BigDecimal extra = cpus.setScale(0, java.math.RoundingMode.CEILING);
+        return extra.compareTo(BigDecimal.valueOf(maxVcpus)) >= 0 ? maxVcpus
+                : Math.min(maxVcpus, defaultVcpus + extra.intValueExact());
     }
 
     /** With auto_vcpus on, the vCPU count these limits call for when it is above {@code current}; else 0. */
@@ -36,6 +37,6 @@ public record MergedResources(CpuMax cpuMax, BigDecimal cpus, Long cpuShares, Cp
 
     /** The sandbox cgroup's memory limit: containers plus overhead, or -1 (unlimited). */
     public long sandboxMemoryLimit(long overheadBytes) {
-        return memoryLimit < 0 ? -1 : memoryLimit + overheadBytes;
+        return memoryLimit < 0 ? -1 : ResourceMerger.saturatingSum(memoryLimit, overheadBytes);
     }
 }

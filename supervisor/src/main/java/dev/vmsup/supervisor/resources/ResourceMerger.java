@@ -7,6 +7,7 @@ import java.util.Collection;
 import dev.vmsup.cgroupfs.CpuList;
 import dev.vmsup.cgroupfs.CpuMax;
 import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.supervisor.config.ConfigException;
 
 /**
  * Merges containers' resources into the sandbox's, as {@code cgroup-layout.md} specifies: each container with
@@ -15,6 +16,9 @@ import dev.vmsup.cgroupfs.Resources;
  * limits and shares are summed. Pure: no I/O.
  */
 public final class ResourceMerger {
+    /** The largest CFS quota the kernel takes: 2^44-1 us (its MAX_BW). */
+    public static final long MAX_QUOTA_US = (1L << 44) - 1;
+
     private ResourceMerger() {
     }
 
@@ -36,8 +40,12 @@ public final class ResourceMerger {
         if (period == 0) {
             cpuMax = CpuMax.unlimited();
         } else {
-            long quota = cpus.multiply(BigDecimal.valueOf(period)).setScale(0, RoundingMode.CEILING).longValueExact();
-            cpuMax = new CpuMax(Math.max(CpuMax.MIN_QUOTA_US, quota), period);
+            BigDecimal quota = cpus.multiply(BigDecimal.valueOf(period)).setScale(0, RoundingMode.CEILING);
+            if (quota.compareTo(BigDecimal.valueOf(MAX_QUOTA_US)) > 0) {
+                throw new ConfigException("cpu.quota", "the containers' CPU quotas add up to " + quota.toPlainString()
+                        + " us per " + period + " us period, more than the kernel accepts (" + MAX_QUOTA_US + " us)");
+            }
+            cpuMax = new CpuMax(Math.max(CpuMax.MIN_QUOTA_US, quota.longValueExact()), period);
         }
 
         Long shares = null;
@@ -56,7 +64,7 @@ public final class ResourceMerger {
                 memset = memset.union(c.mems());
             }
             if (c.hasMemoryLimit()) {
-                memory = saturatingAdd(memory, c.memoryLimit());
+                memory = saturatingSum(memory, c.memoryLimit());
             } else {
                 anyUnlimited = true;
             }
@@ -64,7 +72,11 @@ public final class ResourceMerger {
         return new MergedResources(cpuMax, cpus, shares, cpuset, memset, anyUnlimited ? -1 : memory);
     }
 
-    private static long saturatingAdd(long a, long b) {
+    /**
+     * {@code a + b} for non-negative byte counts, or 2^63-1 when the sum leaves 64 bits: the kernel takes that as no
+     * limit, which is what such a sum means (never a negative number).
+     */
+    static long saturatingSum(long a, long b) {
         long r = a + b;
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }

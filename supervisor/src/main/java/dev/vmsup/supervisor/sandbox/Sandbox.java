@@ -4,14 +4,14 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.DeleteReport;
+import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Resources;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
@@ -26,6 +26,7 @@ import dev.vmsup.supervisor.resources.MergedResources;
 import dev.vmsup.supervisor.resources.ResourceMerger;
 import dev.vmsup.supervisor.vm.CpuHotplugException;
 import dev.vmsup.supervisor.vm.QemuVm;
+import dev.vmsup.supervisor.vm.VmNotAnsweringException;
 
 /**
  * One running sandbox (made by {@link SandboxStartup}): its containers, vCPUs and state, and the operations on
@@ -34,14 +35,13 @@ import dev.vmsup.supervisor.vm.QemuVm;
  * {@link SandboxSnapshot}, which readers take without waiting.
  */
 public final class Sandbox implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
-
     private final SupervisorConfig config;
     private final SandboxParts parts;
     private final QemuVm vm;
     private final ThreadPlacement placement;
-    private final CompletableFuture<StopReason> stopRequest;
+    private final StopRequest stopRequest;
     private final ReentrantLock operations = new ReentrantLock();
+    private final Resync resync;
     private final Map<String, ContainerResources> containers = new LinkedHashMap<>();
     private List<VcpuInfo> vcpus = List.of();
     private List<KernelThreadInfo> kernelThreads = List.of();
@@ -52,7 +52,7 @@ public final class Sandbox implements AutoCloseable {
     private final Object publishing = new Object();
     private boolean tornDown;
 
-    Sandbox(SupervisorConfig config, SandboxParts parts, CompletableFuture<StopReason> stopRequest,
+    Sandbox(SupervisorConfig config, SandboxParts parts, StopRequest stopRequest,
             Map<String, ContainerResources> containers) {
         this.config = config;
         this.parts = parts;
@@ -60,6 +60,10 @@ public final class Sandbox implements AutoCloseable {
         this.placement = new ThreadPlacement(parts.cgroups);
         this.stopRequest = stopRequest;
         this.containers.putAll(containers);
+        this.resync = new Resync(operations, deadline -> {
+            placeThreads(deadline);
+            applyResources(ResourceMerger.merge(this.containers.values()));
+        }, this::publish);
         publish();
     }
 
@@ -109,75 +113,47 @@ public final class Sandbox implements AutoCloseable {
      * then rewrite the merged limits. Returns the vCPUs after the change, every one placed.
      */
     public List<VcpuInfo> resize(int count) {
-        operations.lock();
         long start = System.nanoTime();
         boolean ok = false;
         try {
-            List<VcpuInfo> result = resizeLocked(count);
+            List<VcpuInfo> result = change(() -> resizeLocked(count));
             ok = true;
             return result;
         } finally {
             events.resized(Duration.ofNanos(System.nanoTime() - start), ok);
-            publish();
-            operations.unlock();
         }
     }
 
     /**
      * Adds or replaces one container's resources, then recomputes and applies the merged limits (and with
-     * auto_vcpus resizes to the vCPUs they call for). Returns the vCPUs afterwards.
+     * auto_vcpus resizes to the vCPUs they call for). Returns the vCPUs afterwards. A refused change is rolled back.
      */
     public List<VcpuInfo> putContainer(String id, ContainerResources resources) {
         new ContainerId(id);
-        operations.lock();
-        try {
-            requireLive();
-            containers.put(id, resources);
-            return containersChanged();
-        } finally {
-            publish();
-            operations.unlock();
-        }
+        return change(() -> changeContainers(c -> c.put(id, resources)));
     }
 
     /** Removes one container; false if there was none with that id. */
     public boolean removeContainer(String id) {
-        operations.lock();
-        try {
-            requireLive();
-            if (containers.remove(id) == null) {
-                return false;
-            }
-            containersChanged();
-            return true;
-        } finally {
-            publish();
-            operations.unlock();
-        }
+        return change(() -> containers.containsKey(id) && changeContainers(c -> c.remove(id)) != null);
     }
 
     /** Pauses the vCPUs (QMP {@code stop}). */
     public void pause() {
-        operations.lock();
-        try {
-            requireLive();
+        change(() -> {
             vm.pause();
             setState(SandboxState.PAUSED);
-        } finally {
-            operations.unlock();
-        }
+            return null;
+        });
     }
 
     /** Resumes the vCPUs (QMP {@code cont}). */
     public void resume() {
-        operations.lock();
-        try {
-            requireLive();
+        change(() -> {
             vm.resume();
             setState(SandboxState.RUNNING);
-        } finally {
-            operations.unlock();
-        }
+            return null;
+        });
     }
 
     /** Usage of the sandbox's cgroups: "sandbox", "vcpu" and, when it exists, "overhead". */
@@ -187,34 +163,17 @@ public final class Sandbox implements AutoCloseable {
 
     /** Asks the sandbox to stop (SIGTERM/SIGINT, the API): power-down, then quit, then SIGKILL. */
     public void requestStop(String reason) {
-        stopRequest.complete(new StopReason(reason, false));
+        stopRequest.request(reason);
     }
 
     /** True once QEMU has exited or a stop was requested. */
     public boolean stopping() {
-        return stopRequest.isDone();
+        return stopRequest.isRequested();
     }
 
     /** Blocks until QEMU exits or a stop is requested, then stops QEMU (if it still runs); says how it ended. */
     public Termination awaitStop() {
-        StopReason reason = stopRequest.join();
-        if (!vm.isAlive()) {
-            String abnormal = vm.abnormalExit();
-            if (abnormal != null) {
-                LOG.error("QEMU (pid {}) ended unexpectedly: {}", vm.pid(), abnormal);
-                return new Termination(true, "QEMU ended unexpectedly: " + abnormal);
-            }
-            LOG.info("QEMU (pid {}) exited normally", vm.pid());
-            return new Termination(false, "QEMU exited normally");
-        }
-        if (reason.failure()) {
-            LOG.error("sandbox {} cannot go on: {}", config.id(), reason.why());
-        } else {
-            LOG.info("stopping sandbox {}: {}", config.id(), reason.why());
-        }
-        setState(SandboxState.STOPPING);
-        vm.shutdown();
-        return new Termination(reason.failure(), reason.why());
+        return stopRequest.awaitAndStop(vm, config.id(), () -> setState(SandboxState.STOPPING));
     }
 
     /**
@@ -237,19 +196,64 @@ public final class Sandbox implements AutoCloseable {
         teardown();
     }
 
-    private List<VcpuInfo> containersChanged() {
-        MergedResources merged = ResourceMerger.merge(containers.values());
-        int grow = merged.autoGrowth(config, vcpus.size());
-        if (grow > 0) {
-            return resizeLocked(grow);
+    /**
+     * One change at a time, on a sandbox that lives and whose view of QEMU is current: after QEMU missed a deadline
+     * the view is read again first (QEMU may have acted late), and a missed deadline in {@code op} triggers that.
+     */
+    private <T> T change(Supplier<T> op) {
+        operations.lock();
+        try {
+            requireLive();
+            if (resync.needed()) {
+                resync.now(QemuVm.QMP_WAIT);
+            }
+            return op.get();
+        } catch (RuntimeException e) {
+            if (VmNotAnsweringException.in(e)) {
+                resync.after(e);
+            }
+            if (CgroupException.causedBy(e, Errno.ENOENT)) {
+                stopRequest.fail("a cgroup of the sandbox was removed from under vmsup: " + e.getMessage());
+            }
+            throw e;
+        } finally {
+            publish();
+            operations.unlock();
         }
-        applyResources(merged);
-        return vcpus;
+    }
+
+    /** Edits the containers, then applies what they now merge to; on failure both are put back as they were. */
+    private List<VcpuInfo> changeContainers(Consumer<Map<String, ContainerResources>> edit) {
+        Map<String, ContainerResources> before = new LinkedHashMap<>(containers);
+        edit.accept(containers);
+        try {
+            MergedResources merged = ResourceMerger.merge(containers.values());
+            int grow = merged.autoGrowth(config, vcpus.size());
+            if (grow > 0) {
+                return resizeLocked(grow);
+            }
+            applyResources(merged);
+            return vcpus;
+        } catch (RuntimeException e) {
+            containers.clear();
+            containers.putAll(before);
+            try {
+                applyResources(ResourceMerger.merge(before.values()));
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e instanceof CgroupException || e instanceof ConfigException
+                    ? new ChangeRefusedException("the container change", e) : e;
+        }
     }
 
     /** Every vCPU thread QEMU lists into vcpu; the VM's kernel threads (kvm-pit) with QEMU's other threads. */
     private void placeThreads() {
-        vcpus = placement.reconcile(vm.queryCpus());
+        placeThreads(QemuVm.QMP_WAIT);
+    }
+
+    private void placeThreads(Duration deadline) {
+        vcpus = placement.reconcile(vm.queryCpus(deadline));
         kernelThreads = placement.reconcileKernelThreads(vm.kernelThreads());
     }
 
@@ -318,7 +322,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private void requireLive() {
-        if (state == SandboxState.STOPPING || state == SandboxState.STOPPED || !vm.isAlive() || stopRequest.isDone()) {
+        if (state == SandboxState.STOPPING || state == SandboxState.STOPPED || !vm.isAlive() || stopRequest.isRequested()) {
             throw new WrongStateException("the sandbox is " + (state == SandboxState.STOPPED ? "stopped" : "stopping"));
         }
     }

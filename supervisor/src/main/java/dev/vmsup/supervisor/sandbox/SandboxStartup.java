@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,35 +46,40 @@ public final class SandboxStartup {
     /** Starts a sandbox whose QEMU is a child process; its QMP I/O runs on {@code vertx}. */
     public static Sandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
             Vertx vertx) {
-        return start(config, containers, host, vertx, VmLauncher.PROCESS);
+        return start(config, containers, host, vertx, VmLauncher.PROCESS, new StopRequest());
     }
 
-    /** As {@link #start(SupervisorConfig, Map, CgroupHost, Vertx)}, with the way the VM process starts replaced. */
+    /**
+     * As {@link #start(SupervisorConfig, Map, CgroupHost, Vertx)}, with the way the VM process starts replaced and
+     * the stop request the caller's signal handlers already feed.
+     */
     public static Sandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
-            Vertx vertx, VmLauncher launcher) {
+            Vertx vertx, VmLauncher launcher, StopRequest stop) {
         Hierarchy hierarchy = config.cgroupHierarchy().open(host, config.v1Controllers());
         CgroupLayout layout = CgroupLayout.of(config, hierarchy.version());
         MergedResources merged = ResourceMerger.merge(containers.values());
         String accel = AccelProbe.resolve(config.accel(), host.procRoot());
-        cleanUpAfterDeadSupervisor(config, host);
-        refuseExisting(config.qmpSocket(), "QMP");
-        refuseExisting(config.apiSocket(), "API");
-        SandboxCgroups.check(hierarchy, layout);
 
-        int self = (int) ProcessHandle.current().pid();
         StateDir stateDir = StateDir.open(config.stateDir());
+        stateDir.lock(); // from here on this process alone owns the sandbox's state and cgroups
         SandboxCgroups cgroups;
         try {
+            cleanUpAfterDeadSupervisor(stateDir, config, host);
+            refuseExisting(config.qmpSocket(), "QMP");
+            refuseExisting(config.apiSocket(), "API");
+            SandboxCgroups.check(hierarchy, layout);
+            stop.checkpoint("creating cgroups");
+            int self = (int) ProcessHandle.current().pid();
+            // intent first: should this process die from here on, vmsup cleanup finds what it was about to make
+            stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
+                    stateDir.created()));
             cgroups = SandboxCgroups.create(hierarchy, layout, self);
         } catch (RuntimeException e) {
-            stateDir.removeIfCreated();
+            stateDir.remove();
             throw e;
         }
         SandboxParts parts = new SandboxParts(cgroups, stateDir);
         try {
-            stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
-                    stateDir.created()));
-            CompletableFuture<StopReason> stop = new CompletableFuture<>();
             launch(config, parts, accel, launcher, host.procRoot(), vertx, stop);
             Sandbox sandbox = new Sandbox(config, parts, stop, containers);
             sandbox.begin(merged);
@@ -86,13 +90,21 @@ public final class SandboxStartup {
         }
     }
 
-    private static void cleanUpAfterDeadSupervisor(SupervisorConfig config, CgroupHost host) {
-        if (StateFile.read(config.stateDir()) == null) {
-            return;
+    private static void cleanUpAfterDeadSupervisor(StateDir stateDir, SupervisorConfig config, CgroupHost host) {
+        try {
+            if (stateDir.read() == null) {
+                return;
+            }
+        } catch (StateFile.UnreadableStateException e) {
+            throw new SupervisorException(e.getMessage() + "; vmsup cleanup --id " + config.id()
+                    + " moves it aside (what it recorded must then be checked by hand)");
         }
-        Cleanup.Result r = Cleanup.run(config.stateDir(), host, false);
+        Cleanup.Result r = Cleanup.run(stateDir, host, config.id().value());
         if (!r.clean()) {
             throw new SupervisorException(String.join("; ", r.failures()));
+        }
+        if (r.stateDirCreated()) {
+            stateDir.adoptCreated(); // made for this sandbox id by the dead supervisor: this one removes it at the end
         }
         LOG.warn("sandbox {}: cleaned up after a supervisor that died: {}", config.id(), String.join("; ", r.actions()));
     }
@@ -115,9 +127,12 @@ public final class SandboxStartup {
         if (config.apiSocket() != null) {
             files.add(config.apiSocket().toString());
         }
-        return new StateFile(config.id().value(), self, null, null,
-                hierarchy.version().name().toLowerCase(), List.copyOf(config.v1Controllers()), created, files,
-                stateDirCreated);
+        List<String> roots = new ArrayList<>(List.of(layout.parent().toString()));
+        if (layout.overheadRoot() != null) {
+            roots.add(layout.overheadRoot().toString());
+        }
+        return new StateFile(config.id().value(), self, null, null, hierarchy.version().name().toLowerCase(),
+                List.copyOf(config.v1Controllers()), roots, created, files, stateDirCreated);
     }
 
     /**
@@ -125,7 +140,7 @@ public final class SandboxStartup {
      * both checked, then QMP. QEMU's exit, a lost QMP connection or virtiofsd's exit ask the sandbox to stop.
      */
     private static void launch(SupervisorConfig config, SandboxParts parts, String accel, VmLauncher launcher,
-            Path procRoot, Vertx vertx, CompletableFuture<StopReason> stop) {
+            Path procRoot, Vertx vertx, StopRequest stop) {
         SandboxCgroups cgroups = parts.cgroups;
         CgroupLayout layout = cgroups.layout();
         StateDir stateDir = parts.stateDir;
@@ -137,26 +152,29 @@ public final class SandboxStartup {
             cgroups.moveSelf(layout.supervisor());
             try {
                 parts.virtiofsd = Virtiofsd.start(config.virtiofsDaemon(), config.share().dir(), config.virtiofsSocket(),
-                        CacheMode.AUTO, why -> stop.complete(new StopReason(why
-                                + ": the guest has lost its shared filesystem", true)), VmLauncher::tiedToSupervisor);
+                        CacheMode.AUTO, why -> stop.fail(why + ": the guest has lost its shared filesystem"),
+                        VmLauncher::tiedToSupervisor);
             } catch (VirtiofsdException e) {
                 throw new SupervisorException("starting virtiofsd failed", e);
             }
-            stateDir.record(stateDir.current().withVirtiofsd(ProcessIdentity.of(procRoot, parts.virtiofsd.pid())));
+            stateDir.record(stateDir.current().withVirtiofsd(ProcessIdentity.child(procRoot, parts.virtiofsd.pid(),
+                    config.virtiofsDaemon())));
             cgroups.verify("virtiofsd", (int) parts.virtiofsd.pid(), layout.supervisor());
         }
+        stop.checkpoint("starting QEMU");
         cgroups.moveSelf(layout.qemu());
         QemuVm vm = QemuVm.launch(config, accel, launcher, procRoot);
         parts.vm = vm;
-        stateDir.record(stateDir.current().withQemu(ProcessIdentity.of(procRoot, vm.pid())));
+        stateDir.record(stateDir.current().withQemu(ProcessIdentity.child(procRoot, vm.pid(), config.qemuPath())));
         if (!layout.qemu().equals(layout.supervisor())) {
             cgroups.moveSelf(layout.supervisor());
         }
         cgroups.verify("QEMU", (int) vm.pid(), layout.qemu());
         cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
-        vm.exited().thenAccept(p -> stop.complete(new StopReason("QEMU exited", false)));
-        vm.connect(vertx, config);
+        vm.exited().thenAccept(p -> stop.qemuExited());
+        vm.connect(vertx, config, stop.future());
         parts.own(config.qmpSocket());
-        vm.onQmpLost(why -> stop.complete(new StopReason(why, true)));
+        vm.onQmpLost(stop::fail);
+        stop.checkpoint("placing vCPUs");
     }
 }

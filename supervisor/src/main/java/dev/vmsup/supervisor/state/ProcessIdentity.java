@@ -4,16 +4,36 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/**
- * A process named by pid and start time (field 22 of {@code /proc/<pid>/stat}, clock ticks since boot), so a
- * recycled pid is never mistaken for the process that was started.
- */
-public record ProcessIdentity(long pid, long startTime) {
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
-    /** The identity of a live process, read from {@code procRoot} (the host's {@code /proc}), or null if it does not exist. */
+/**
+ * A process named by pid, start time (field 22 of {@code /proc/<pid>/stat}, clock ticks since boot) and command
+ * name ({@code comm}), so that neither a recycled pid nor a forged record makes vmsup signal an unrelated process.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ProcessIdentity(@JsonProperty("pid") long pid, @JsonProperty("start_time") long startTime,
+        @JsonProperty("comm") String comm) {
+    /** The kernel keeps 15 bytes of a command name. */
+    private static final int COMM_LENGTH = 15;
+
+    /** The identity of a live process as it is now, or null if it does not exist; {@code procRoot} is /proc. */
     public static ProcessIdentity of(Path procRoot, long pid) {
+        return of(procRoot, pid, comm(procRoot, pid));
+    }
+
+    /**
+     * A child that is about to exec {@code executable} (it may still run the launcher's name): its pid and start
+     * time now, and the name the kernel will give it.
+     */
+    public static ProcessIdentity child(Path procRoot, long pid, Path executable) {
+        String name = executable.getFileName().toString();
+        return of(procRoot, pid, name.length() > COMM_LENGTH ? name.substring(0, COMM_LENGTH) : name);
+    }
+
+    private static ProcessIdentity of(Path procRoot, long pid, String comm) {
         Long start = startTime(procRoot, pid);
-        return start == null ? null : new ProcessIdentity(pid, start);
+        return start == null || comm == null ? null : new ProcessIdentity(pid, start, comm);
     }
 
     private static Long startTime(Path procRoot, long pid) {
@@ -27,10 +47,21 @@ public record ProcessIdentity(long pid, long startTime) {
         }
     }
 
-    /** True if this exact process (same pid and start time) is still running and not a zombie. */
+    private static String comm(Path procRoot, long pid) {
+        try {
+            return Files.readString(procRoot.resolve(pid + "/comm")).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * True if this exact process (same pid, start time and command name) is still running and not a zombie. A record
+     * without a command name (written by an older vmsup) never matches: it cannot be verified.
+     */
     public boolean alive(Path procRoot) {
         Long now = startTime(procRoot, pid);
-        if (now == null || now != startTime) {
+        if (now == null || now != startTime || comm == null || !comm.equals(comm(procRoot, pid))) {
             return false;
         }
         try {

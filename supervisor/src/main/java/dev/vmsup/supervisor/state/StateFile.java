@@ -3,13 +3,17 @@ package dev.vmsup.supervisor.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -17,11 +21,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.vmsup.supervisor.SupervisorException;
 
+
 /**
  * What a supervisor created for one sandbox, kept in {@code <state dir>/state.json} so that {@code vmsup cleanup}
  * (or the next {@code vmsup run} with the same id) can remove it after the supervisor died: its own identity, the
- * processes it started (pid + start time), the cgroups it created (not those it only loaded) and the files.
- * Written atomically: temp file, fsync, rename.
+ * processes it started (pid, start time, name), the cgroups it created or is about to create (not those it only
+ * loaded, which are recorded as roots), and its sockets. Written before each side effect it records, atomically
+ * (a new temp file never followed through a link, fsync, rename), mode 0600; read without following links.
+ *
+ * @param cgroupRoots the parent and overhead root: the recorded cgroups must lie directly under one of them
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record StateFile(
@@ -31,6 +39,7 @@ public record StateFile(
         @JsonProperty("virtiofsd") ProcessIdentity virtiofsd,
         @JsonProperty("hierarchy") String hierarchy,
         @JsonProperty("v1_controllers") List<String> v1Controllers,
+        @JsonProperty("cgroup_roots") List<String> cgroupRoots,
         @JsonProperty("cgroups") List<String> cgroups,
         @JsonProperty("files") List<String> files,
         @JsonProperty("state_dir_created") boolean stateDirCreated) {
@@ -40,30 +49,38 @@ public record StateFile(
 
     public StateFile {
         v1Controllers = v1Controllers == null ? List.of() : List.copyOf(v1Controllers);
+        cgroupRoots = cgroupRoots == null ? List.of() : List.copyOf(cgroupRoots);
         cgroups = cgroups == null ? List.of() : List.copyOf(cgroups);
         files = files == null ? List.of() : List.copyOf(files);
     }
 
     public StateFile withQemu(ProcessIdentity value) {
-        return new StateFile(id, supervisor, value, virtiofsd, hierarchy, v1Controllers, cgroups, files, stateDirCreated);
+        return new StateFile(id, supervisor, value, virtiofsd, hierarchy, v1Controllers, cgroupRoots, cgroups, files,
+                stateDirCreated);
     }
 
     public StateFile withVirtiofsd(ProcessIdentity value) {
-        return new StateFile(id, supervisor, qemu, value, hierarchy, v1Controllers, cgroups, files, stateDirCreated);
+        return new StateFile(id, supervisor, qemu, value, hierarchy, v1Controllers, cgroupRoots, cgroups, files,
+                stateDirCreated);
     }
 
     public static Path path(Path stateDir) {
         return stateDir.resolve(NAME);
     }
 
-    /** The state file in {@code stateDir}, or null if there is none. */
+    /** The state file in {@code stateDir}, or null if there is none; a link in its place is unreadable. */
     public static StateFile read(Path stateDir) {
-        try {
-            return MAPPER.readValue(Files.readAllBytes(path(stateDir)), StateFile.class);
+        try (SeekableByteChannel ch = Files.newByteChannel(path(stateDir), Set.of(StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS))) {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(ch.size(), 1 << 20));
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read it all (a state file is small; more than 1 MiB is not ours)
+            }
+            return MAPPER.readValue(buf.array(), 0, buf.position(), StateFile.class);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            throw new SupervisorException("state file " + path(stateDir) + " is unreadable", e);
+            throw new UnreadableStateException(path(stateDir), e);
         }
     }
 
@@ -73,8 +90,10 @@ public record StateFile(
         Path temp = stateDir.resolve(NAME + ".tmp");
         try {
             byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            Files.deleteIfExists(temp); // a leftover, or a link someone put there: removed, never followed
+            try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")))) {
                 ch.write(ByteBuffer.wrap(json));
                 ch.force(true);
             }
@@ -94,6 +113,13 @@ public record StateFile(
             Files.deleteIfExists(stateDir.resolve(NAME + ".tmp"));
         } catch (IOException e) {
             throw new SupervisorException("cannot remove state file " + path(stateDir), e);
+        }
+    }
+
+    /** The state file exists but cannot be read or parsed. */
+    public static final class UnreadableStateException extends SupervisorException {
+        UnreadableStateException(Path file, IOException cause) {
+            super("state file " + file + " is unreadable", cause);
         }
     }
 }

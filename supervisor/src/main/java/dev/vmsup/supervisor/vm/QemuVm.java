@@ -37,7 +37,8 @@ import io.vertx.core.Vertx;
  */
 public final class QemuVm implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVm.class);
-    static final Duration QMP_WAIT = Duration.ofSeconds(10);
+    /** The deadline of one QMP command. */
+    public static final Duration QMP_WAIT = Duration.ofSeconds(10);
     private static final Duration CONNECT_WAIT = Duration.ofSeconds(30);
     private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration POWERDOWN_TIMEOUT = Duration.ofSeconds(10);
@@ -83,12 +84,19 @@ public final class QemuVm implements AutoCloseable {
         }
     }
 
-    /** Connects to QEMU's QMP socket (retrying while QEMU creates it); fails early if QEMU exits first. */
-    public void connect(Vertx vertx, SupervisorConfig config) {
+    /**
+     * Connects to QEMU's QMP socket (retrying while QEMU creates it); fails early if QEMU exits first, or if
+     * {@code abandon} completes (a stop asked for during start-up).
+     */
+    public void connect(Vertx vertx, SupervisorConfig config, CompletableFuture<?> abandon) {
+        Future<QmpClient> connecting = QmpClient.connectWithRetry(vertx, config.qmpSocket(),
+                QmpOptions.DEFAULTS.withConnectDeadline(QMP_WAIT));
+        CompletableFuture<QmpClient> connected = connecting.toCompletionStage().toCompletableFuture();
+        abandon.thenRun(() -> connected.completeExceptionally(new SupervisorException("start-up stopped")));
         try {
-            client = await(QmpClient.connectWithRetry(vertx, config.qmpSocket(),
-                    QmpOptions.DEFAULTS.withConnectDeadline(QMP_WAIT)), "connect QMP", CONNECT_WAIT);
+            client = await(Future.fromCompletionStage(connected), "connect QMP", CONNECT_WAIT);
         } catch (SupervisorException e) {
+            connecting.onSuccess(QmpClient::close); // should it still connect
             if (!process.isAlive()) {
                 throw new SupervisorException("QEMU exited with status " + process.exitValue()
                         + " before its QMP socket was ready (its messages are on stderr)");
@@ -151,7 +159,12 @@ public final class QemuVm implements AutoCloseable {
 
     /** The CPUs QEMU has now, with their host thread ids ({@code query-cpus-fast}). */
     public List<CpuInfo> queryCpus() {
-        cpus = await(qmp.queryCpusFast(), "query-cpus-fast", QMP_WAIT);
+        return queryCpus(QMP_WAIT);
+    }
+
+    /** As {@link #queryCpus()} with its own deadline (a quick look after QEMU missed one). */
+    public List<CpuInfo> queryCpus(Duration deadline) {
+        cpus = await(qmp.queryCpusFast(), "query-cpus-fast", deadline);
         return cpus;
     }
 
@@ -164,7 +177,7 @@ public final class QemuVm implements AutoCloseable {
             // QEMU 7.2 under TCG dies (SIGSEGV or heap corruption) on the first CPU hotplug after any CPU unplug,
             // whatever the slot: seen on these machines. Refuse instead of losing the sandbox.
             throw new CpuHotplugException("device_add", "QEMU " + client.greeting().version()
-                    + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again");
+                    + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again", true);
         }
         if (freeSlots == null) {
             try {
@@ -176,7 +189,7 @@ public final class QemuVm implements AutoCloseable {
             }
         }
         if (freeSlots.isEmpty()) {
-            throw new CpuHotplugException("device_add", "no free CPU slot left");
+            throw new CpuHotplugException("device_add", "no free CPU slot left", true);
         }
         HotpluggableCpu slot = freeSlots.get(0);
         String id = "cpu-" + slot.props().getOrDefault("socket-id", 0L);
@@ -301,7 +314,9 @@ public final class QemuVm implements AutoCloseable {
             events.qmpRoundTrip(step, Duration.ofNanos(System.nanoTime() - start));
             return result;
         } catch (TimeoutException e) {
-            throw new SupervisorException(step + " did not finish within " + timeout.toSeconds() + " s");
+            freeSlots = null; // QEMU may still act on it: its view is the truth again
+            throw new VmNotAnsweringException(step + " did not finish within " + (timeout.toMillis() % 1000 == 0
+                    ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms"));
         } catch (ExecutionException e) {
             throw new SupervisorException(step + " failed", e.getCause());
         } catch (InterruptedException e) {

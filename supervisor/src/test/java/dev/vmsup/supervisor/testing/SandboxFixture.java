@@ -29,6 +29,7 @@ import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxStartup;
 import dev.vmsup.supervisor.sandbox.SandboxState;
+import dev.vmsup.supervisor.sandbox.StopRequest;
 import dev.vmsup.supervisor.vm.VmLauncher;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -146,7 +147,7 @@ public final class SandboxFixture implements AutoCloseable {
 
     /** As {@link #start(SupervisorConfig, Map)} with the VM process started by {@code launcher}. */
     public Sandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, VmLauncher launcher) {
-        Sandbox s = SandboxStartup.start(config, containers, host, vertx(), launcher);
+        Sandbox s = SandboxStartup.start(config, containers, host, vertx(), launcher, new StopRequest());
         started.add(s);
         return s;
     }
