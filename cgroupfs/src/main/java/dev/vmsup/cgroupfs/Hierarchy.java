@@ -26,6 +26,13 @@ public interface Hierarchy {
     Cgroup load(CgroupPath path);
 
     /**
+     * Removes {@code path} and everything below it wherever it exists, as {@link Cgroup#delete}, including where a
+     * crash left it in only some of the v1 hierarchies (which {@link #exists} and {@link #load} refuse). Missing
+     * everywhere: an empty report.
+     */
+    DeleteReport remove(CgroupPath path);
+
+    /**
      * Where one thread of a process is, per hierarchy this object uses (v1: keyed by controller; v2: one
      * entry keyed "unified"), read from {@code /proc/<pid>/task/<tid>/cgroup}. ESRCH if the thread is gone.
      */

@@ -13,6 +13,7 @@ import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.CgroupVersion;
+import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
@@ -128,6 +129,11 @@ public final class V1Hierarchy implements Hierarchy {
             }
         }
         return new V1Cgroup(this, path, dirs, false);
+    }
+
+    @Override
+    public DeleteReport remove(CgroupPath path) {
+        return new V1Cgroup(this, path, resolveAll(path), false).delete();
     }
 
     /** Resolves the path in every mount before anything is touched, so bad input changes nothing. */

@@ -13,6 +13,7 @@ import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.CgroupVersion;
+import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
@@ -96,6 +97,11 @@ public final class V2Hierarchy implements Hierarchy {
         }
         enableTopDown(path.parent(), wanted);
         return new V2Cgroup(this, path, target, created);
+    }
+
+    @Override
+    public DeleteReport remove(CgroupPath path) {
+        return exists(path) ? load(path).delete() : new DeleteReport(List.of(), List.of());
     }
 
     @Override

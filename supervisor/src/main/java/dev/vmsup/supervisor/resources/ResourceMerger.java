@@ -42,7 +42,7 @@ public final class ResourceMerger {
         } else {
             BigDecimal quota = cpus.multiply(BigDecimal.valueOf(period)).setScale(0, RoundingMode.CEILING);
             if (quota.compareTo(BigDecimal.valueOf(MAX_QUOTA_US)) > 0) {
-                throw new ConfigException("cpu.quota", "the containers' CPU quotas add up to " + quota.toPlainString()
+                throw new ConfigException("cpu.quota", "cpu.quota: the containers' quotas add up to " + quota.toPlainString()
                         + " us per " + period + " us period, more than the kernel accepts (" + MAX_QUOTA_US + " us)");
             }
             cpuMax = new CpuMax(Math.max(CpuMax.MIN_QUOTA_US, quota.longValueExact()), period);

@@ -157,6 +157,7 @@ public final class SandboxStartup {
             } catch (VirtiofsdException e) {
                 throw new SupervisorException("starting virtiofsd failed", e);
             }
+            parts.own(config.virtiofsSocket());
             stateDir.record(stateDir.current().withVirtiofsd(ProcessIdentity.child(procRoot, parts.virtiofsd.pid(),
                     config.virtiofsDaemon())));
             cgroups.verify("virtiofsd", (int) parts.virtiofsd.pid(), layout.supervisor());
@@ -172,8 +173,13 @@ public final class SandboxStartup {
         cgroups.verify("QEMU", (int) vm.pid(), layout.qemu());
         cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
         vm.exited().thenAccept(p -> stop.qemuExited());
-        vm.connect(vertx, config, stop.future());
-        parts.own(config.qmpSocket());
+        parts.own(config.qmpSocket()); // QEMU makes it; it goes with the sandbox whether or not QMP connects
+        try {
+            vm.connect(vertx, config, stop.future());
+        } catch (SupervisorException e) {
+            stop.checkpoint("placing vCPUs"); // a stop asked for while connecting is not a failure
+            throw e;
+        }
         vm.onQmpLost(stop::fail);
         stop.checkpoint("placing vCPUs");
     }

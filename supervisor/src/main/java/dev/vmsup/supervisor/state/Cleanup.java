@@ -99,10 +99,7 @@ public final class Cleanup {
                             + " or not named after sandbox '" + state.id() + "': left alone");
                     continue;
                 }
-                if (!h.exists(path)) {
-                    continue;
-                }
-                DeleteReport r = h.load(path).delete();
+                DeleteReport r = h.remove(path); // also where a crash left it in only some hierarchies
                 r.removed().forEach(p -> actions.add("removed cgroup " + p));
                 r.failures().forEach(fl -> failures.add("cgroup " + fl.path() + " left: " + fl.cause().getMessage()));
             }
@@ -136,9 +133,23 @@ public final class Cleanup {
         }
     }
 
+    /** The names a process of each role can have: what vmsup starts, never anything else. */
+    private static boolean nameFits(String role, String comm) {
+        return switch (role) {
+            case "QEMU" -> comm.startsWith("qemu");
+            case "virtiofsd" -> comm.contains("virtiofsd");
+            default -> comm.equals("java") || comm.equals("vmsup");
+        };
+    }
+
     private static boolean kill(String what, ProcessIdentity p, Path procRoot, List<String> actions,
             List<String> failures) {
         if (p == null || !p.alive(procRoot)) {
+            return false;
+        }
+        if (!nameFits(what, p.comm())) {
+            failures.add("the state file's " + what + " (pid " + p.pid() + ") is a '" + p.comm() + "' process, not "
+                    + what + ": left alone");
             return false;
         }
         ProcessHandle h = ProcessHandle.of(p.pid()).orElse(null);

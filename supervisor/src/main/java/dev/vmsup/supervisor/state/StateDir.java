@@ -158,11 +158,13 @@ public final class StateDir {
     }
 
     /**
-     * Removes the state file and the lock file, releases the lock, and removes the directory if it was made for
-     * this sandbox ({@code dirCreated}) and is empty.
+     * Removes the state file this object recorded (never one it only found) and the lock file, releases the lock,
+     * and removes the directory if it was made for this sandbox ({@code dirCreated}) and is empty.
      */
     public void remove(boolean dirCreated) {
-        StateFile.delete(dir);
+        if (current != null) {
+            StateFile.delete(dir);
+        }
         try {
             Files.deleteIfExists(dir.resolve(LOCK));
         } catch (IOException e) {

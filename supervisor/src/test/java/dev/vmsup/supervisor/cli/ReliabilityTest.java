@@ -234,6 +234,8 @@ class ReliabilityTest {
                             assertThat(((CgroupException) root).errno()).isEqualTo(Errno.ENOENT);
                             assertThat(root.getMessage()).contains(vcpu.toString());
                         });
+                assertThat(sup.stopping()).as("a sandbox whose cgroup was removed ends, as the README says").isTrue();
+                assertThat(sup.awaitStop().failed()).isTrue();
             } finally {
                 sup.teardown();
             }

@@ -49,19 +49,8 @@ class VmsupRunProcessTest {
         return VmsupProcess.start(args.toArray(String[]::new));
     }
 
-    /** Child cgroups left under the test root in any hierarchy, other than the parent and overhead root. */
     private List<String> leftovers() {
-        List<String> left = new java.util.ArrayList<>();
-        for (String c : SandboxFixture.ALL_V1) {
-            Path rootDir = f.host.v1Mounts().get(c).resolve(f.root.path().relative());
-            for (String top : List.of("vmsup", "kata_overhead")) {
-                Path dir = rootDir.resolve(top);
-                if (Files.isDirectory(dir)) {
-                    SubtreeRemover.childDirectories(dir).forEach(child -> left.add(c + ":" + top + "/" + child));
-                }
-            }
-        }
-        return left;
+        return f.leftoverSandboxCgroups();
     }
 
     @Test

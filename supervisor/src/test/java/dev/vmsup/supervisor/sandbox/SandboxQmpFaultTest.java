@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.vmsup.cgroupfs.Spawned;
 import dev.vmsup.qmp.QmpDisconnectedException;
 import dev.vmsup.qmp.QmpErrorException;
+import dev.vmsup.qmp.fake.CpuHotplugModel;
 import dev.vmsup.qmp.fake.QmpFake;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
@@ -40,6 +42,7 @@ class SandboxQmpFaultTest {
     private SandboxFixture f;
     private QmpFake fake;
     private Spawned vm;
+    private CpuHotplugModel model;
 
     @BeforeEach
     void setUp(SandboxFixture fixture) {
@@ -62,7 +65,7 @@ class SandboxQmpFaultTest {
             vm = Spawned.threadedJava(4);
             List<Integer> tids = vm.readTids(4);
             fake = QmpFake.start(config.qmpSocket());
-            fake.cpus(1, 4, i -> i < overrideTids.length && overrideTids[i] != null ? overrideTids[i] : tids.get(i));
+            model = fake.cpus(1, 4, i -> i < overrideTids.length && overrideTids[i] != null ? overrideTids[i] : tids.get(i));
             return vm.process();
         };
     }
@@ -165,6 +168,60 @@ class SandboxQmpFaultTest {
             fake.verify("query-cpus-fast", 1);
             fake.verify("cont", 0);
             assertThat(s.snapshot().state()).isEqualTo(SandboxState.PAUSED);
+        }
+    }
+
+    /**
+     * Issue 18, finding 1: a read met a resize and the event loop deadlocked (the read took the operations lock on
+     * the event loop that the resize's QMP reply needed). Reads now answer from the last snapshot at once.
+     */
+    @Test
+    void readsAnswerAtOnceWhileAChangeWaitsOnQemu() throws Exception {
+        try (Sandbox s = start(standIn())) {
+            ApiServer api = ApiServer.start(f.vertx(), s, Metrics.attachTo(s), tmp.resolve("api.sock"));
+            try {
+                fake.stub("device_add").delay(Duration.ofSeconds(3)).returns("{}");
+                UnixHttpClient http = new UnixHttpClient(api.socket());
+                CompletableFuture<UnixHttpClient.Response> resize = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return http.send("PUT", "/v1/sandbox/vcpus", "{\"count\": 2}");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                Thread.sleep(300);
+                for (String path : List.of("/v1/containers", "/v1/sandbox", "/v1/stats", "/metrics")) {
+                    long start = System.nanoTime();
+                    UnixHttpClient.Response r = http.send("GET", path, null);
+                    Duration took = Duration.ofNanos(System.nanoTime() - start);
+                    assertThat(r.status()).as(path).isEqualTo(200);
+                    assertThat(took).as("%s while a resize waits on QEMU", path).isLessThan(Duration.ofSeconds(1));
+                }
+                assertThat(resize).as("the resize still waits on QEMU's reply").isNotDone();
+                assertThat(resize.get(30, TimeUnit.SECONDS).status()).isIn(200, 500);
+            } finally {
+                api.close();
+            }
+        }
+    }
+
+    /** Issue 18, finding 9: the documented QEMU 7.2 TCG replug refusal is a 409 with the reason, not a 500. */
+    @Test
+    void theTcgReplugRefusalIsAConflictWithItsReason() throws Exception {
+        try (Sandbox s = start(standIn())) {
+            model.unplugSupported(true);
+            ApiServer api = ApiServer.start(f.vertx(), s, Metrics.attachTo(s), tmp.resolve("api.sock"));
+            try {
+                UnixHttpClient http = new UnixHttpClient(api.socket());
+                assertThat(http.send("PUT", "/v1/sandbox/vcpus", "{\"count\": 2}").status()).isEqualTo(200);
+                assertThat(http.send("PUT", "/v1/sandbox/vcpus", "{\"count\": 1}").status()).isEqualTo(200);
+                UnixHttpClient.Response r = http.send("PUT", "/v1/sandbox/vcpus", "{\"count\": 2}");
+                assertThat(r.status()).as(r.body()).isEqualTo(409);
+                assertThat(r.body()).contains("\"error\":\"resize_refused\"", "crashes on a CPU hotplug after a CPU unplug");
+                assertThat(s.snapshot().vcpus()).hasSize(1);
+            } finally {
+                api.close();
+            }
         }
     }
 }

@@ -42,20 +42,34 @@ public final class Soak {
 
     public static void main(String[] args) throws Exception {
         int cycles = 20;
+        int mixed = 0;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--cycles")) {
                 cycles = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--mixed")) {
+                mixed = Integer.parseInt(args[++i]);
             }
         }
         Path tmp = Files.createTempDirectory("vmsup-soak");
-        Result r;
+        boolean ok;
         try {
-            r = run(cycles, tmp);
+            if (mixed > 0) {
+                MixedSoak.Result r = MixedSoak.run(mixed, 8, System.nanoTime(), tmp);
+                System.out.println(r);
+                ok = r.ok();
+            } else {
+                Result r = run(cycles, tmp);
+                System.out.println(r);
+                ok = r.ok();
+            }
         } finally {
-            Files.deleteIfExists(tmp);
+            try (var left = Files.walk(tmp)) {
+                for (Path p : left.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
-        System.out.println(r);
-        System.exit(r.ok() ? 0 : 1);
+        System.exit(ok ? 0 : 1);
     }
 
     public static Result run(int cycles, Path tmp) throws IOException {

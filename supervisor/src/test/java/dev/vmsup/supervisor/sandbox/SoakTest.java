@@ -22,4 +22,11 @@ class SoakTest {
         assertThat(r.ok()).as(r.toString()).isTrue();
         assertThat(r.checks()).isEqualTo(3 * r.cycles());
     }
+
+    @Test
+    void mixedConcurrentLoadIsAnsweredConsistentlyWithoutLeaks() throws Exception {
+        SandboxFixture.requireQemu();
+        MixedSoak.Result r = MixedSoak.run(Integer.getInteger("vmsup.soak.mixed", 200), 8, 42, tmp);
+        assertThat(r.ok()).as(r.toString()).isTrue();
+    }
 }

@@ -19,6 +19,7 @@ import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.Prerequisites;
 import dev.vmsup.cgroupfs.TestParent;
+import dev.vmsup.cgroupfs.internal.SubtreeRemover;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
 import dev.vmsup.supervisor.config.Accel;
@@ -180,6 +181,30 @@ public final class SandboxFixture implements AutoCloseable {
         }
         int self = (int) ProcessHandle.current().pid();
         assertThat(hierarchy.isPlaced(l.supervisor(), self, self)).as("vmsup in %s", l.supervisor()).isTrue();
+    }
+
+    /**
+     * Child cgroups left under the test root's parent and overhead root, in any hierarchy (for tests that run vmsup
+     * as a process with every v1 controller), as "controller:root/child".
+     */
+    public List<String> leftoverSandboxCgroups() {
+        List<String> left = new ArrayList<>();
+        Map<String, Path> mounts = new TreeMap<>();
+        if (host.v1Mounts().isEmpty()) {
+            mounts.put("unified", host.unifiedMount());
+        } else {
+            mounts.putAll(host.v1Mounts());
+        }
+        mounts.forEach((c, mount) -> {
+            Path rootDir = mount.resolve(root.path().relative());
+            for (String top : List.of("vmsup", "kata_overhead")) {
+                Path dir = rootDir.resolve(top);
+                if (Files.isDirectory(dir)) {
+                    SubtreeRemover.childDirectories(dir).forEach(child -> left.add(c + ":" + top + "/" + child));
+                }
+            }
+        });
+        return left;
     }
 
     /** Nothing of the sandbox is left: its cgroups are gone, the parent and the overhead root stay. */

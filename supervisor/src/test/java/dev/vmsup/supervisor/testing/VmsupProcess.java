@@ -46,7 +46,13 @@ public final class VmsupProcess implements AutoCloseable {
     }
 
     public static VmsupProcess start(String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return startWrapped(List.of(), args);
+    }
+
+    /** As {@link #start}, the JVM's argv prefixed by {@code wrapper} (e.g. a shell that sets a umask first). */
+    public static VmsupProcess startWrapped(List<String> wrapper, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(wrapper);
+        argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         argv.addAll(List.of(args));
