@@ -24,11 +24,33 @@ public record Resources(CpuMax cpuMax, Long cpuShares, CpuList cpus, CpuList mem
         }
     }
 
-    /** cgroup v1 {@code cpu.shares} to v2 {@code cpu.weight}, the conversion runc and systemd use. */
+    /**
+     * cgroup v1 {@code cpu.shares} to v2 {@code cpu.weight} as runc (1.3.2+, opencontainers/cgroups) and
+     * containerd/cgroups convert it since 2025: a quadratic in log2(shares) through 2 -> 1, 1024 -> 100 (the two
+     * defaults) and 262144 -> 10000, rounded up. The linear map it replaced gave the default 1024 shares weight 39
+     * where every other v2 workload on a node has 100.
+     */
     public static long sharesToWeight(long shares) {
         if (shares < MIN_SHARES || shares > MAX_SHARES) {
             throw new InvalidResourceException("cpu.shares", shares, "must be " + MIN_SHARES + ".." + MAX_SHARES);
         }
+        if (shares == MIN_SHARES) {
+            return 1;
+        }
+        double l = log2(shares);
+        double exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+        return Math.min(10_000, (long) Math.ceil(Math.pow(10, exponent)));
+    }
+
+    /** log2 exact for powers of two (as Go's math.Log2, which the reference uses: frexp, then the fraction's log). */
+    private static double log2(long x) {
+        int e = Math.getExponent((double) x) + 1;
+        double frac = x / Math.scalb(1.0, e); // in [0.5, 1)
+        return frac == 0.5 ? e - 1 : Math.log(frac) * (1 / 0.693147180559945309417232121458176568) + e;
+    }
+
+    /** The linear conversion used before 2025 ({@code 1 + (shares - 2) * 9999 / 262142}); kept to show what changed. */
+    public static long sharesToWeightLinear(long shares) {
         return 1 + ((shares - 2) * 9999) / 262_142;
     }
 

@@ -61,9 +61,18 @@ class ResourcesTest {
         assertThat(Resources.builder().memoryMaxBytes(-1).pidsMax(-1).cpuShares(2).build().cpuShares()).isEqualTo(2);
     }
 
+    /** The vectors of the linear conversion runc and containerd used before 2025: what changed. */
     @ParameterizedTest
     @CsvSource({"2, 1", "1024, 39", "262144, 10000", "100, 4"})
-    void sharesToWeightUsesTheStandardFormula(long shares, long weight) {
+    void theOldLinearConversion(long shares, long weight) {
+        assertThat(Resources.sharesToWeightLinear(shares)).isEqualTo(weight);
+    }
+
+    /** runc 1.3.2+ / opencontainers/cgroups ConvertCPUSharesToCgroupV2Value: 1024 shares is weight 100. */
+    @ParameterizedTest
+    @CsvSource({"2, 1", "3, 2", "100, 17", "512, 59", "1024, 100", "2048, 174", "10000, 627", "262143, 10000",
+            "262144, 10000"})
+    void sharesToWeightFollowsRuncsQuadraticFit(long shares, long weight) {
         assertThat(Resources.sharesToWeight(shares)).isEqualTo(weight);
     }
 

@@ -61,7 +61,7 @@ class V2KernelTest {
         c.setResources(Resources.builder().cpuMax(new CpuMax(150_000, 50_000)).cpuShares(1024).cpus(CpuList.of(0))
                 .mems(CpuList.of(0)).memoryMaxBytes(256L << 20).pidsMax(64).build());
         assertThat(read(c.path(), "cpu.max")).isEqualTo("150000 50000");
-        assertThat(read(c.path(), "cpu.weight")).isEqualTo("39");
+        assertThat(read(c.path(), "cpu.weight")).as("1024 shares, the default, is the default weight").isEqualTo("100");
         assertThat(read(c.path(), "cpuset.cpus")).isEqualTo("0");
         assertThat(read(c.path(), "cpuset.mems")).isEqualTo("0");
         assertThat(read(c.path(), "memory.max")).isEqualTo(Long.toString(256L << 20));

@@ -1,14 +1,26 @@
 package dev.vmsup.supervisor.api;
 
-/** An API error with its HTTP status and a short machine-readable code; rendered as {"error", "message"}. */
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * An API error with its HTTP status and a short machine-readable code; rendered as {"error", "message"} plus any
+ * details (a failed resize adds "step" and the "vcpus" as they are after it).
+ */
 final class ApiException extends RuntimeException {
     final int status;
     final String code;
+    final ObjectNode details = Json.MAPPER.createObjectNode();
 
     ApiException(int status, String code, String message) {
         super(message);
         this.status = status;
         this.code = code;
+    }
+
+    ApiException with(String field, JsonNode value) {
+        details.set(field, value);
+        return this;
     }
 
     static ApiException badRequest(String message) {

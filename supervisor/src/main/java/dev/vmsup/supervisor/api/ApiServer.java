@@ -3,6 +3,7 @@ package dev.vmsup.supervisor.api;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,7 @@ import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.resources.ContainersFile;
+import dev.vmsup.supervisor.sandbox.ResizeException;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 import io.vertx.core.Context;
@@ -53,6 +55,7 @@ public final class ApiServer implements AutoCloseable {
             "PUT /v1/containers/{cid}",
             "DELETE /v1/containers/{cid}",
             "GET /v1/stats",
+            "GET /v1/events",
             "GET /metrics");
 
     private final Sandbox sandbox;
@@ -64,6 +67,7 @@ public final class ApiServer implements AutoCloseable {
         return t;
     });
     private final ConnectionGuard guard;
+    private final List<EventStream> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
     private HttpServer server;
 
     private ApiServer(Sandbox sandbox, Metrics metrics, Path socket, ConnectionGuard guard) {
@@ -92,21 +96,27 @@ public final class ApiServer implements AutoCloseable {
                 .setIdleTimeout((int) limits.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
         server.connectionHandler(api.guard::opened);
         server.requestHandler(api::handle);
+        // listen on a private name and rename once the server accepts: a client can never reach a socket whose
+        // server is not ready yet (an early connection used to be dropped while Vert.x set up its acceptor)
+        Path listening = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         POSIX posix = POSIXFactory.getNativePOSIX();
         int old = posix.umask(0077);
         try {
-            api.server = server.listen(SocketAddress.domainSocketAddress(socket.toString()))
+            Files.deleteIfExists(listening);
+            api.server = server.listen(SocketAddress.domainSocketAddress(listening.toString()))
                     .await(java.time.Duration.ofSeconds(10));
+            Files.setPosixFilePermissions(listening, PosixFilePermissions.fromString("rw-------"));
+            Files.move(listening, socket, StandardCopyOption.ATOMIC_MOVE);
         } catch (Exception e) {
+            api.close();
+            try {
+                Files.deleteIfExists(listening);
+            } catch (IOException ignored) {
+                // reported below
+            }
             throw new SupervisorException("cannot listen on API socket " + socket, e);
         } finally {
             posix.umask(old);
-        }
-        try {
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException e) {
-            api.close();
-            throw new SupervisorException("cannot set mode 0600 on " + socket, e);
         }
         LOG.info("control API on {}", socket);
         return api;
@@ -166,6 +176,7 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/containers" -> only(req, m, HttpMethod.GET,
                     () -> json(req, 200, Json.containers(sandbox.snapshot().containers())));
             case "/v1/stats" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.stats(sandbox.stats())));
+            case "/v1/events" -> only(req, m, HttpMethod.GET, () -> streams.add(EventStream.open(req, sandbox, streams::remove)));
             case "/metrics" -> only(req, m, HttpMethod.GET, () -> req.response()
                     .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
             default -> {
@@ -274,7 +285,13 @@ public final class ApiServer implements AutoCloseable {
             try {
                 result = op.call();
             } catch (Exception e) {
-                context.runOnContext(v -> error(req, ApiErrors.translate(e)));
+                ApiException failed = ApiErrors.translate(e);
+                if (e instanceof ResizeException r) {
+                    // what QEMU already changed: the vCPUs as they are now, every one placed
+                    failed.with("step", Json.MAPPER.getNodeFactory().textNode(r.step()))
+                            .with("vcpus", Json.vcpus(sandbox.snapshot()));
+                }
+                context.runOnContext(v -> error(req, failed));
                 return;
             }
             context.runOnContext(v -> {
@@ -298,11 +315,13 @@ public final class ApiServer implements AutoCloseable {
 
     private static void error(HttpServerRequest req, ApiException e) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("error", e.code).put("message", e.getMessage());
+        o.setAll(e.details);
         json(req, e.status, o);
     }
 
     @Override
     public void close() {
+        streams.forEach(EventStream::finish); // queued before the server closes: each stream ends cleanly
         operations.shutdownNow();
         if (server != null) {
             try {

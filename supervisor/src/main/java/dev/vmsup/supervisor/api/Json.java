@@ -17,6 +17,7 @@ import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.KernelThreadInfo;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
 import dev.vmsup.supervisor.resources.ContainerResources;
+import dev.vmsup.supervisor.sandbox.SandboxEvent;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 /** JSON for the API: strict parsing of request bodies and the shapes of the replies. */
@@ -90,6 +91,13 @@ final class Json {
             c.put("placed", cpu.placed());
         }
         return v;
+    }
+
+    /** One event as a stream line: {"type", "time", ...its fields}. */
+    static ObjectNode event(SandboxEvent e) {
+        ObjectNode o = MAPPER.createObjectNode().put("type", e.type()).put("time", e.time().toString());
+        e.fields().forEach((k, v) -> o.set(k, MAPPER.valueToTree(v)));
+        return o;
     }
 
     static ObjectNode resources(Resources r) {

@@ -96,6 +96,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--paused", description = "Leave the VM paused after placement (no 'cont').")
     boolean paused;
 
+    @Option(names = "--ready-fd", paramLabel = "N", description = "An open file descriptor (a pipe from the "
+            + "spawning runtime): one JSON line when the sandbox is ready (every vCPU placed, limits applied, the API "
+            + "accepting) or start-up failed; then the fd is closed.")
+    Integer readyFd;
+
     @Override
     public Integer call() {
         // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made), and every file
@@ -104,6 +109,13 @@ public final class RunCommand implements Callable<Integer> {
         Signals.onTermination(stop::request);
         POSIXFactory.getNativePOSIX().umask(0077);
         PrintWriter err = spec.commandLine().getErr();
+        Readiness readiness;
+        try {
+            readiness = Readiness.of(readyFd);
+        } catch (ConfigException e) {
+            err.println("vmsup: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
         SupervisorConfig cfg;
         Map<String, ContainerResources> resources;
         CgroupHost host;
@@ -112,26 +124,32 @@ public final class RunCommand implements Callable<Integer> {
             resources = cfg.containersFile() == null ? Map.of() : ContainersFile.read(cfg.containersFile());
             host = CgroupHost.detect();
         } catch (ConfigException | InvalidCgroupPathException e) {
-            err.println("vmsup: " + e.getMessage());
-            return ExitCodes.USAGE;
+            return refuse(err, readiness, e.getMessage(), ExitCodes.USAGE);
         }
         RunningSandbox run;
         try {
             run = RunningSandbox.start(cfg, resources, host, stop);
         } catch (StopRequest.StartupStoppedException e) {
-            err.println("vmsup: sandbox " + cfg.id() + ": " + e.getMessage());
-            return ExitCodes.OK;
+            return refuse(err, readiness, "sandbox " + cfg.id() + ": " + e.getMessage(), ExitCodes.OK);
         } catch (ConfigException | InvalidCgroupPathException e) {
-            err.println("vmsup: " + e.getMessage());
-            return ExitCodes.USAGE;
+            return refuse(err, readiness, e.getMessage(), ExitCodes.USAGE);
         } catch (SupervisorException | CgroupException e) {
-            err.println("vmsup: cannot start sandbox " + cfg.id() + ": " + e.getMessage());
-            return ExitCodes.FAILURE;
+            return refuse(err, readiness, "cannot start sandbox " + cfg.id() + ": " + e.getMessage(), ExitCodes.FAILURE);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(run::close, "vmsup-teardown"));
         err.println(StatusText.summary(run.sandbox().snapshot()));
         err.flush();
+        readiness.ready(run.sandbox().snapshot(), cfg.apiSocket());
+        stop.onRequested(readiness::stopping);
         return run.awaitExitCode();
+    }
+
+    /** Start-up did not reach ready: one line on stderr, one on the ready fd, the exit code. */
+    private static int refuse(PrintWriter err, Readiness readiness, String message, int code) {
+        err.println("vmsup: " + message);
+        err.flush();
+        readiness.failed(message, code);
+        return code;
     }
 
     /** The TOML file's settings with the flags given on top. */

@@ -23,7 +23,9 @@ public final class ConfigLoader {
                     "default_memory", "virtio_fs_daemon"),
             "runtime", Set.of("sandbox_cgroup_only"),
             "vmsup", Set.of("cgroup_parent", "overhead_cgroup", "sandbox_cgroup_prefix", "vcpu_cgroup", "accel",
-                    "state_dir", "auto_vcpus", "cgroup_hierarchy", "v1_controllers", "memory_overhead"));
+                    "state_dir", "auto_vcpus", "cgroup_hierarchy", "v1_controllers", "memory_overhead",
+                    "qmp_connect_timeout", "qmp_command_timeout", "cpu_unplug_timeout", "powerdown_timeout",
+                    "quit_timeout"));
 
     private ConfigLoader() {
     }
@@ -90,8 +92,29 @@ public final class ConfigLoader {
             case "cgroup_hierarchy" -> s.cgroupHierarchy(HierarchyChoice.parse(key, text(file, key, v)));
             case "v1_controllers" -> s.v1Controllers(strings(file, key, v));
             case "memory_overhead" -> s.memoryOverheadMib(integer(file, key, v));
+            case "qmp_connect_timeout", "qmp_command_timeout", "cpu_unplug_timeout", "powerdown_timeout",
+                    "quit_timeout" -> s.deadlines(withDeadline(s.deadlines(), name, seconds(file, key, v)));
             default -> throw new ConfigException(key, file + ": unknown key '" + key + "'");
         }
+    }
+
+    private static Deadlines withDeadline(Deadlines d, String name, java.time.Duration value) {
+        return switch (name) {
+            case "qmp_connect_timeout" -> new Deadlines(value, d.qmpCommand(), d.cpuUnplug(), d.powerdown(), d.quit());
+            case "qmp_command_timeout" -> new Deadlines(d.qmpConnect(), value, d.cpuUnplug(), d.powerdown(), d.quit());
+            case "cpu_unplug_timeout" -> new Deadlines(d.qmpConnect(), d.qmpCommand(), value, d.powerdown(), d.quit());
+            case "powerdown_timeout" -> new Deadlines(d.qmpConnect(), d.qmpCommand(), d.cpuUnplug(), value, d.quit());
+            default -> new Deadlines(d.qmpConnect(), d.qmpCommand(), d.cpuUnplug(), d.powerdown(), value);
+        };
+    }
+
+    /** A deadline in seconds: 1..3600. */
+    private static java.time.Duration seconds(Path file, String key, JsonNode v) {
+        int n = integer(file, key, v);
+        if (n < 1 || n > 3600) {
+            throw new ConfigException(key, file + ": " + key + " must be 1..3600 seconds, got " + n);
+        }
+        return java.time.Duration.ofSeconds(n);
     }
 
     private static String text(Path file, String key, JsonNode v) {

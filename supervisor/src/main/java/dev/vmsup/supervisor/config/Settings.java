@@ -53,6 +53,7 @@ public final class Settings {
     private String apiSocket;
     private boolean paused;
     private boolean autoVcpus;
+    private Deadlines deadlines = Deadlines.DEFAULTS;
 
     // fluent setters: each returns this; null where a field is optional means unset
     public Settings sandboxCgroupOnly(boolean value) {
@@ -180,6 +181,16 @@ public final class Settings {
         return this;
     }
 
+    public Settings deadlines(Deadlines value) {
+        this.deadlines = value;
+        return this;
+    }
+
+    /** The deadlines so far (defaults, then the TOML file's). */
+    public Deadlines deadlines() {
+        return deadlines;
+    }
+
     /** The QEMU binary as configured (not yet checked). */
     public String qemuPath() {
         return qemuPath;
@@ -243,7 +254,8 @@ public final class Settings {
                 cgroupPath("cgroup_parent", cgroupParent), cgroupPath("overhead_cgroup", overheadCgroup),
                 sandboxCgroupPrefix, vcpuCgroup, accel, cgroupHierarchy, controllers, stateDirPath,
                 serial != null ? checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
-                readable("--containers", containersFile), apiSocketPath(stateDirPath), share(), paused, autoVcpus);
+                readable("--containers", containersFile), apiSocketPath(stateDirPath), share(), paused, autoVcpus,
+                deadlines);
     }
 
     /** virtio-fs tags are at most 36 bytes. */

@@ -14,6 +14,7 @@ import dev.vmsup.cgroupfs.CgroupPath;
  * @param containersFile    JSON map of container id to OCI LinuxResources, or null
  * @param apiSocket         the control API's unix socket, or null for none
  * @param share             the directory shared with the guest through virtiofs, or null
+ * @param deadlines         how long each wait on QEMU may take
  */
 public record SupervisorConfig(
         SandboxId id,
@@ -40,7 +41,8 @@ public record SupervisorConfig(
         Path apiSocket,
         Share share,
         boolean paused,
-        boolean autoVcpus) {
+        boolean autoVcpus,
+        Deadlines deadlines) {
 
     public SupervisorConfig {
         v1Controllers = Set.copyOf(v1Controllers);

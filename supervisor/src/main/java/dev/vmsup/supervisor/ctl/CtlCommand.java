@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = "Drive a running sandbox through its control API socket.",
         subcommands = {CtlCommand.Status.class, CtlCommand.Resize.class, CtlCommand.AddContainer.class,
                 CtlCommand.RemoveContainer.class, CtlCommand.Containers.class, CtlCommand.Stats.class,
-                CtlCommand.Pause.class, CtlCommand.Resume.class, CtlCommand.Shutdown.class},
+                CtlCommand.Pause.class, CtlCommand.Resume.class, CtlCommand.Shutdown.class, CtlCommand.Events.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "2:usage error", "3:the API answered with an error", "4:the API socket is unreachable"})
 public final class CtlCommand {
@@ -311,6 +311,31 @@ public final class CtlCommand {
         @Override
         public Integer call() {
             return ctl.action("shutdown");
+        }
+    }
+
+    @Command(name = "events", description = "Print the sandbox's events as they happen, one JSON object per line, "
+            + "until the sandbox stops (or --count lines).")
+    static final class Events extends Sub {
+        @Option(names = "--count", description = "Stop after this many events (default: until the stream ends).")
+        Integer count;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = ctl.out();
+            int[] seen = {0};
+            try {
+                int status = new UnixHttpClient(ctl.socket(), java.time.Duration.ofSeconds(ctl.timeoutSeconds))
+                        .stream("/v1/events", l -> {
+                            out.println(l);
+                            out.flush();
+                            return count == null || ++seen[0] < count;
+                        });
+                return status == 200 ? 0 : API_ERROR;
+            } catch (IOException e) {
+                ctl.spec.commandLine().getErr().println("vmsup ctl: " + e.getMessage());
+                return UNREACHABLE;
+            }
         }
     }
 }

@@ -23,8 +23,8 @@ import jdk.net.ExtendedSocketOptions;
  * the sandbox's place is refused. Kept dependency-free so the CLI starts fast.
  */
 public final class UnixHttpClient {
-    /** A reply: status code and body text. */
-    public record Response(int status, String body) {
+    /** A reply: status code, body text and its Content-Type (or null). */
+    public record Response(int status, String body, String contentType) {
     }
 
     /** The socket could not be reached (missing, refused, or permission denied). */
@@ -49,6 +49,10 @@ public final class UnixHttpClient {
     public UnixHttpClient(Path socket, Duration timeout) {
         this.socket = socket;
         this.timeout = timeout;
+    }
+
+    public Path socket() {
+        return socket;
     }
 
     public Response send(String method, String path, String body) throws IOException {
@@ -76,6 +80,65 @@ public final class UnixHttpClient {
                 expire.cancel();
             }
         }
+    }
+
+    /**
+     * {@code GET path} on a streaming route (newline-delimited JSON): calls {@code line} with each line as it
+     * arrives, until the server ends the stream or {@code line} returns false. Only the connection and the reply's
+     * status are bound by the deadline; the stream itself may last. Returns the status (non-200: nothing streamed).
+     */
+    public int stream(String path, java.util.function.Predicate<String> line) throws IOException {
+        String head = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        try (SocketChannel ch = connect();
+                var in = new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(ch))) {
+            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            String status = readLine(in);
+            if (status == null || !status.startsWith("HTTP/1.1 ")) {
+                throw new IOException("not an HTTP reply from the API socket");
+            }
+            boolean chunked = false;
+            for (String h = readLine(in); h != null && !h.isEmpty(); h = readLine(in)) {
+                chunked |= h.toLowerCase(Locale.ROOT).startsWith("transfer-encoding: chunked");
+            }
+            int code = Integer.parseInt(status.substring(9, 12));
+            if (code != 200) {
+                return code;
+            }
+            StringBuilder partial = new StringBuilder();
+            while (true) {
+                byte[] data;
+                if (chunked) {
+                    String size = readLine(in);
+                    if (size == null || (data = in.readNBytes(Integer.parseInt(size.strip(), 16))).length == 0) {
+                        return code;
+                    }
+                    readLine(in); // the CRLF after a chunk
+                } else {
+                    data = in.readNBytes(1);
+                    if (data.length == 0) {
+                        return code;
+                    }
+                }
+                partial.append(new String(data, StandardCharsets.UTF_8));
+                for (int nl = partial.indexOf("\n"); nl >= 0; nl = partial.indexOf("\n")) {
+                    if (!line.test(partial.substring(0, nl))) {
+                        return code;
+                    }
+                    partial.delete(0, nl + 1);
+                }
+            }
+        }
+    }
+
+    private static String readLine(java.io.InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c = in.read(); c >= 0; c = in.read()) {
+            if (c == '\n') {
+                return sb.toString().stripTrailing();
+            }
+            sb.append((char) c);
+        }
+        return sb.length() == 0 ? null : sb.toString();
     }
 
     private Response exchange(SocketChannel ch, String head, byte[] payload) throws IOException {
@@ -124,12 +187,16 @@ public final class UnixHttpClient {
         }
         int status = Integer.parseInt(text.substring(9, 12));
         String body = text.substring(headEnd + 4);
+        String contentType = null;
         for (String line : text.substring(0, headEnd).split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("transfer-encoding: chunked")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("transfer-encoding: chunked")) {
                 body = dechunk(body);
+            } else if (lower.startsWith("content-type:")) {
+                contentType = line.substring("content-type:".length()).strip();
             }
         }
-        return new Response(status, body);
+        return new Response(status, body, contentType);
     }
 
     private static String dechunk(String body) {

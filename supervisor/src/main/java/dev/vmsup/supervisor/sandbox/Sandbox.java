@@ -24,7 +24,6 @@ import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.MergedResources;
 import dev.vmsup.supervisor.resources.ResourceMerger;
-import dev.vmsup.supervisor.vm.CpuHotplugException;
 import dev.vmsup.supervisor.vm.QemuVm;
 import dev.vmsup.supervisor.vm.VmNotAnsweringException;
 
@@ -39,6 +38,8 @@ public final class Sandbox implements AutoCloseable {
     private final SandboxParts parts;
     private final QemuVm vm;
     private final ThreadPlacement placement;
+    private final CpuHotplug hotplug;
+    private final EventFeed feed;
     private final StopRequest stopRequest;
     private final ReentrantLock operations = new ReentrantLock();
     private final Resync resync;
@@ -53,11 +54,13 @@ public final class Sandbox implements AutoCloseable {
     private boolean tornDown;
 
     Sandbox(SupervisorConfig config, SandboxParts parts, StopRequest stopRequest,
-            Map<String, ContainerResources> containers) {
+            Map<String, ContainerResources> containers, EventFeed feed) {
         this.config = config;
         this.parts = parts;
         this.vm = parts.vm;
         this.placement = new ThreadPlacement(parts.cgroups);
+        this.hotplug = new CpuHotplug(vm, placement, () -> events, this::placeThreads);
+        this.feed = feed;
         this.stopRequest = stopRequest;
         this.containers.putAll(containers);
         this.resync = new Resync(operations, deadline -> {
@@ -94,6 +97,11 @@ public final class Sandbox implements AutoCloseable {
         placement.events(value);
     }
 
+    /** The sandbox's events, for subscribers such as {@code GET /v1/events}. */
+    public EventFeed feed() {
+        return feed;
+    }
+
     /** The sandbox after its last change. */
     public SandboxSnapshot snapshot() {
         return snapshot;
@@ -114,13 +122,15 @@ public final class Sandbox implements AutoCloseable {
      */
     public List<VcpuInfo> resize(int count) {
         long start = System.nanoTime();
-        boolean ok = false;
+        RuntimeException failure = null;
         try {
-            List<VcpuInfo> result = change(() -> resizeLocked(count));
-            ok = true;
-            return result;
+            return change(() -> resizeLocked(count));
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
-            events.resized(Duration.ofNanos(System.nanoTime() - start), ok);
+            events.resized(Duration.ofNanos(System.nanoTime() - start), failure == null);
+            feed.resized(count, snapshot.vcpus().size(), failure);
         }
     }
 
@@ -130,12 +140,13 @@ public final class Sandbox implements AutoCloseable {
      */
     public List<VcpuInfo> putContainer(String id, ContainerResources resources) {
         new ContainerId(id);
-        return change(() -> changeContainers(c -> c.put(id, resources)));
+        return change(() -> changeContainers(id, containers.containsKey(id) ? "replaced" : "added",
+                c -> c.put(id, resources)));
     }
 
     /** Removes one container; false if there was none with that id. */
     public boolean removeContainer(String id) {
-        return change(() -> containers.containsKey(id) && changeContainers(c -> c.remove(id)) != null);
+        return change(() -> containers.containsKey(id) && changeContainers(id, "removed", c -> c.remove(id)) != null);
     }
 
     /** Pauses the vCPUs (QMP {@code stop}). */
@@ -205,7 +216,7 @@ public final class Sandbox implements AutoCloseable {
         try {
             requireLive();
             if (resync.needed()) {
-                resync.now(QemuVm.QMP_WAIT);
+                resync.now(vm.commandDeadline());
             }
             return op.get();
         } catch (RuntimeException e) {
@@ -223,16 +234,18 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Edits the containers, then applies what they now merge to; on failure both are put back as they were. */
-    private List<VcpuInfo> changeContainers(Consumer<Map<String, ContainerResources>> edit) {
+    private List<VcpuInfo> changeContainers(String id, String action, Consumer<Map<String, ContainerResources>> edit) {
         Map<String, ContainerResources> before = new LinkedHashMap<>(containers);
         edit.accept(containers);
         try {
             MergedResources merged = ResourceMerger.merge(containers.values());
             int grow = merged.autoGrowth(config, vcpus.size());
             if (grow > 0) {
-                return resizeLocked(grow);
+                resizeLocked(grow); // it writes the merged limits last
+            } else {
+                applyResources(merged);
             }
-            applyResources(merged);
+            feed.container(id, action, inForce, null);
             return vcpus;
         } catch (RuntimeException e) {
             containers.clear();
@@ -242,6 +255,7 @@ public final class Sandbox implements AutoCloseable {
             } catch (RuntimeException again) {
                 e.addSuppressed(again);
             }
+            feed.container(id, action, inForce, e);
             throw e instanceof CgroupException || e instanceof ConfigException
                     ? new ChangeRefusedException("the container change", e) : e;
         }
@@ -249,11 +263,13 @@ public final class Sandbox implements AutoCloseable {
 
     /** Every vCPU thread QEMU lists into vcpu; the VM's kernel threads (kvm-pit) with QEMU's other threads. */
     private void placeThreads() {
-        placeThreads(QemuVm.QMP_WAIT);
+        placeThreads(vm.commandDeadline());
     }
 
     private void placeThreads(Duration deadline) {
+        List<VcpuInfo> before = vcpus;
         vcpus = placement.reconcile(vm.queryCpus(deadline));
+        feed.vcpus(before, vcpus, layout().vcpu().toString());
         kernelThreads = placement.reconcileKernelThreads(vm.kernelThreads());
     }
 
@@ -270,12 +286,12 @@ public final class Sandbox implements AutoCloseable {
         ResizeException failure = null;
         try {
             if (count > current) {
-                failure = plug(count - current);
+                failure = hotplug.plug(count - current);
                 if (failure != null) {
                     placeThreads();
                 }
             } else if (count < current) {
-                failure = unplug(current - count);
+                failure = hotplug.unplug(current - count);
                 placeThreads();
             }
             applyResources(ResourceMerger.merge(containers.values()));
@@ -292,35 +308,6 @@ public final class Sandbox implements AutoCloseable {
         return vcpus;
     }
 
-    /**
-     * Plugs CPUs one at a time. Each new vCPU thread exists when device_add returns, born in QEMU's cgroup and
-     * unconstrained until moved: it is moved before anything else, then QEMU's whole list confirms the picture.
-     */
-    private ResizeException plug(int howMany) {
-        for (int i = 0; i < howMany; i++) {
-            List<Integer> fresh;
-            try {
-                fresh = vm.plugCpu();
-            } catch (CpuHotplugException e) {
-                return ResizeException.of(e);
-            }
-            long added = System.nanoTime();
-            placement.placeNew(fresh);
-            events.vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
-            placeThreads();
-        }
-        return null;
-    }
-
-    private ResizeException unplug(int howMany) {
-        try {
-            vm.unplugCpus(howMany);
-            return null;
-        } catch (CpuHotplugException e) {
-            return ResizeException.of(e);
-        }
-    }
-
     private void requireLive() {
         if (state == SandboxState.STOPPING || state == SandboxState.STOPPED || !vm.isAlive() || stopRequest.isRequested()) {
             throw new WrongStateException("the sandbox is " + (state == SandboxState.STOPPED ? "stopped" : "stopping"));
@@ -329,6 +316,9 @@ public final class Sandbox implements AutoCloseable {
 
     private void setState(SandboxState next) {
         synchronized (publishing) {
+            if (state != next) {
+                feed.state(next);
+            }
             state = next;
             snapshot = snapshot.withState(next);
         }

@@ -79,9 +79,11 @@ public final class SandboxStartup {
             throw e;
         }
         SandboxParts parts = new SandboxParts(cgroups, stateDir);
+        EventFeed feed = new EventFeed();
+        stop.onRequested(why -> feed.publish(SandboxEvent.of("stopping", "reason", why)));
         try {
-            launch(config, parts, accel, launcher, host.procRoot(), vertx, stop);
-            Sandbox sandbox = new Sandbox(config, parts, stop, containers);
+            launch(config, parts, accel, launcher, host.procRoot(), vertx, stop, feed);
+            Sandbox sandbox = new Sandbox(config, parts, stop, containers, feed);
             sandbox.begin(merged);
             return sandbox;
         } catch (RuntimeException e) {
@@ -140,7 +142,7 @@ public final class SandboxStartup {
      * both checked, then QMP. QEMU's exit, a lost QMP connection or virtiofsd's exit ask the sandbox to stop.
      */
     private static void launch(SupervisorConfig config, SandboxParts parts, String accel, VmLauncher launcher,
-            Path procRoot, Vertx vertx, StopRequest stop) {
+            Path procRoot, Vertx vertx, StopRequest stop, EventFeed feed) {
         SandboxCgroups cgroups = parts.cgroups;
         CgroupLayout layout = cgroups.layout();
         StateDir stateDir = parts.stateDir;
@@ -152,8 +154,10 @@ public final class SandboxStartup {
             cgroups.moveSelf(layout.supervisor());
             try {
                 parts.virtiofsd = Virtiofsd.start(config.virtiofsDaemon(), config.share().dir(), config.virtiofsSocket(),
-                        CacheMode.AUTO, why -> stop.fail(why + ": the guest has lost its shared filesystem"),
-                        VmLauncher::tiedToSupervisor);
+                        CacheMode.AUTO, why -> {
+                            feed.publish(SandboxEvent.of("virtiofsd_exit", "reason", why));
+                            stop.fail(why + ": the guest has lost its shared filesystem");
+                        }, VmLauncher::tiedToSupervisor);
             } catch (VirtiofsdException e) {
                 throw new SupervisorException("starting virtiofsd failed", e);
             }
@@ -172,7 +176,12 @@ public final class SandboxStartup {
         }
         cgroups.verify("QEMU", (int) vm.pid(), layout.qemu());
         cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
-        vm.exited().thenAccept(p -> stop.qemuExited());
+        vm.exited().thenAccept(p -> {
+            String abnormal = vm.abnormalExit();
+            feed.publish(SandboxEvent.of("qemu_exit", "pid", vm.pid(), "status", p.exitValue(),
+                    "normal", abnormal == null, "reason", abnormal == null ? "exited normally" : abnormal));
+            stop.qemuExited();
+        });
         parts.own(config.qmpSocket()); // QEMU makes it; it goes with the sandbox whether or not QMP connects
         try {
             vm.connect(vertx, config, stop.future());
@@ -181,6 +190,7 @@ public final class SandboxStartup {
             throw e;
         }
         vm.onQmpLost(stop::fail);
+        vm.onGuestPanic(info -> feed.publish(SandboxEvent.of("guest_panicked", "info", info)));
         stop.checkpoint("placing vCPUs");
     }
 }

@@ -10,6 +10,7 @@ import dev.vmsup.supervisor.config.SandboxId;
 import dev.vmsup.supervisor.vm.QemuVm;
 
 
+
 /**
  * Whether, and why, a sandbox should stop: a signal, the API, QEMU's exit or a failure it cannot go on after. The
  * first reason wins. It exists before the sandbox does (signals are handled from the first instruction of
@@ -32,6 +33,11 @@ public final class StopRequest {
     /** QEMU ended by itself. */
     void qemuExited() {
         reason.complete(new StopReason("QEMU exited", false));
+    }
+
+    /** Calls {@code listener} with the reason once a stop is asked for (or at once if it was). */
+    public void onRequested(java.util.function.Consumer<String> listener) {
+        reason.thenAccept(r -> listener.accept(r.why()));
     }
 
     public boolean isRequested() {

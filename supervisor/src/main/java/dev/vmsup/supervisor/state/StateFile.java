@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmsup.supervisor.SupervisorException;
 
 
+
 /**
  * What a supervisor created for one sandbox, kept in {@code <state dir>/state.json} so that {@code vmsup cleanup}
  * (or the next {@code vmsup run} with the same id) can remove it after the supervisor died: its own identity, the

@@ -25,6 +25,7 @@ import dev.vmsup.qmp.QmpOptions;
 import dev.vmsup.qmp.QmpStatus;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.config.Deadlines;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,17 +38,12 @@ import io.vertx.core.Vertx;
  */
 public final class QemuVm implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVm.class);
-    /** The deadline of one QMP command. */
-    public static final Duration QMP_WAIT = Duration.ofSeconds(10);
-    private static final Duration CONNECT_WAIT = Duration.ofSeconds(30);
-    private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration POWERDOWN_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_STEP = Duration.ofSeconds(2);
     private static final String PERIPHERAL = "/machine/peripheral/";
 
     private final Process process;
     private final String accel;
+    private final Deadlines deadlines;
     private final VcpuThreads threads;
     private final KvmKernelThreads kernelThreads;
     /** The VM's kernel threads once found (they are made with the VM and end with it). */
@@ -61,9 +57,10 @@ public final class QemuVm implements AutoCloseable {
     /** The CPUs as QEMU last reported them. */
     private List<CpuInfo> cpus = List.of();
 
-    private QemuVm(Process process, String accel, Path procRoot) {
+    private QemuVm(Process process, String accel, Path procRoot, Deadlines deadlines) {
         this.process = process;
         this.accel = accel;
+        this.deadlines = deadlines;
         this.threads = new VcpuThreads(procRoot);
         this.kernelThreads = new KvmKernelThreads(procRoot);
     }
@@ -78,7 +75,7 @@ public final class QemuVm implements AutoCloseable {
         List<String> argv = QemuCommandLine.build(config, accel);
         LOG.info("starting {}", String.join(" ", argv));
         try {
-            return new QemuVm(launcher.start(argv, config), accel, procRoot);
+            return new QemuVm(launcher.start(argv, config), accel, procRoot, config.deadlines());
         } catch (IOException e) {
             throw new SupervisorException("cannot start " + argv.get(0), e);
         }
@@ -89,12 +86,14 @@ public final class QemuVm implements AutoCloseable {
      * {@code abandon} completes (a stop asked for during start-up).
      */
     public void connect(Vertx vertx, SupervisorConfig config, CompletableFuture<?> abandon) {
-        Future<QmpClient> connecting = QmpClient.connectWithRetry(vertx, config.qmpSocket(),
-                QmpOptions.DEFAULTS.withConnectDeadline(QMP_WAIT));
+        Future<QmpClient> connecting = QmpClient.connectWithRetry(vertx, config.qmpSocket(), QmpOptions.DEFAULTS
+                .withConnectDeadline(deadlines.qmpConnect()).withCommandTimeout(deadlines.qmpCommand()));
         CompletableFuture<QmpClient> connected = connecting.toCompletionStage().toCompletableFuture();
         abandon.thenRun(() -> connected.completeExceptionally(new SupervisorException("start-up stopped")));
+        process.onExit().thenRun(() -> connected.completeExceptionally(new SupervisorException("QEMU exited")));
         try {
-            client = await(Future.fromCompletionStage(connected), "connect QMP", CONNECT_WAIT);
+            client = await(Future.fromCompletionStage(connected), "connect QMP",
+                    deadlines.qmpConnect().plus(deadlines.qmpCommand()));
         } catch (SupervisorException e) {
             connecting.onSuccess(QmpClient::close); // should it still connect
             if (!process.isAlive()) {
@@ -104,6 +103,11 @@ public final class QemuVm implements AutoCloseable {
             throw e;
         }
         qmp = new QmpCommands(client);
+    }
+
+    /** The deadline of one QMP command. */
+    public Duration commandDeadline() {
+        return deadlines.qmpCommand();
     }
 
     /** Where QMP round-trip times go. */
@@ -137,6 +141,11 @@ public final class QemuVm implements AutoCloseable {
                 }));
     }
 
+    /** Calls {@code panicked} with QEMU's description when the guest panics (QMP {@code GUEST_PANICKED}). */
+    public void onGuestPanic(Consumer<String> panicked) {
+        client.subscribe("GUEST_PANICKED", e -> true, e -> panicked.accept(e.data() == null ? "" : e.data().toString()));
+    }
+
     /** Once QEMU has exited: null for status 0, else what ended it ("exit status N", "killed by signal N"). */
     public String abnormalExit() {
         int status = process.exitValue();
@@ -159,7 +168,7 @@ public final class QemuVm implements AutoCloseable {
 
     /** The CPUs QEMU has now, with their host thread ids ({@code query-cpus-fast}). */
     public List<CpuInfo> queryCpus() {
-        return queryCpus(QMP_WAIT);
+        return queryCpus(deadlines.qmpCommand());
     }
 
     /** As {@link #queryCpus()} with its own deadline (a quick look after QEMU missed one). */
@@ -181,7 +190,7 @@ public final class QemuVm implements AutoCloseable {
         }
         if (freeSlots == null) {
             try {
-                freeSlots = new ArrayList<>(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", QMP_WAIT)
+                freeSlots = new ArrayList<>(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand())
                         .stream().filter(s -> !s.plugged())
                         .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
             } catch (SupervisorException e) {
@@ -195,7 +204,7 @@ public final class QemuVm implements AutoCloseable {
         String id = "cpu-" + slot.props().getOrDefault("socket-id", 0L);
         Set<Integer> before = threads.tids(process.pid());
         try {
-            await(qmp.deviceAddCpu(slot, id), "device_add " + id, QMP_WAIT);
+            await(qmp.deviceAddCpu(slot, id), "device_add " + id, deadlines.qmpCommand());
         } catch (SupervisorException e) {
             freeSlots = null; // QEMU's view is the truth again
             throw new CpuHotplugException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
@@ -219,7 +228,7 @@ public final class QemuVm implements AutoCloseable {
         List<String> ids = removable.stream().map(c -> c.qomPath().substring(PERIPHERAL.length())).toList();
         for (String id : ids) {
             try {
-                await(qmp.deviceDel(id), "device_del " + id, QMP_WAIT);
+                await(qmp.deviceDel(id), "device_del " + id, deadlines.qmpCommand());
             } catch (SupervisorException e) {
                 throw new CpuHotplugException("device_del of " + id, e.getCause() != null ? e.getCause() : e);
             }
@@ -227,7 +236,7 @@ public final class QemuVm implements AutoCloseable {
         Set<String> paths = new HashSet<>();
         removable.forEach(c -> paths.add(c.qomPath()));
         unplugged = true;
-        long deadline = System.nanoTime() + UNPLUG_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + deadlines.cpuUnplug().toNanos();
         while (System.nanoTime() < deadline) {
             Future<?> wake = client.waitForEvent(null, null, Duration.ofMillis(100));
             if (queryCpus().stream().noneMatch(c -> paths.contains(c.qomPath()))) {
@@ -236,17 +245,17 @@ public final class QemuVm implements AutoCloseable {
             waitQuietly(wake, Duration.ofMillis(150));
         }
         throw new CpuHotplugException("waiting for the guest to release " + ids,
-                "not released within " + UNPLUG_TIMEOUT.toSeconds() + " s; the CPUs stay counted");
+                "not released within " + deadlines.cpuUnplug().toSeconds() + " s; the CPUs stay counted");
     }
 
     /** Pauses the vCPUs (QMP {@code stop}). */
     public void pause() {
-        await(qmp.stop(), "stop", QMP_WAIT);
+        await(qmp.stop(), "stop", deadlines.qmpCommand());
     }
 
     /** Resumes the vCPUs (QMP {@code cont}). */
     public void resume() {
-        await(qmp.cont(), "cont", QMP_WAIT);
+        await(qmp.cont(), "cont", deadlines.qmpCommand());
     }
 
     /**
@@ -262,10 +271,10 @@ public final class QemuVm implements AutoCloseable {
             QmpStatus status = await(qmp.queryStatus(), "query-status", SHUTDOWN_STEP);
             if (status.running()) {
                 await(qmp.systemPowerdown(), "system_powerdown", SHUTDOWN_STEP);
-                if (process.waitFor(POWERDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (process.waitFor(deadlines.powerdown().toMillis(), TimeUnit.MILLISECONDS)) {
                     return;
                 }
-                LOG.warn("guest did not power off within {} s; quitting QEMU", POWERDOWN_TIMEOUT.toSeconds());
+                LOG.warn("guest did not power off within {} s; quitting QEMU", deadlines.powerdown().toSeconds());
             }
             await(qmp.quit(), "quit", SHUTDOWN_STEP);
         } catch (SupervisorException e) {
@@ -274,7 +283,7 @@ public final class QemuVm implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            if (!process.waitFor(QUIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(deadlines.quit().toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("QEMU (pid {}) still alive; sending SIGKILL", process.pid());
             }
         } catch (InterruptedException e) {

@@ -30,6 +30,7 @@ import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
 import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;
 import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.testing.ContractCheckingClient;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 
@@ -49,14 +50,14 @@ class ApiHardeningTest {
     private SandboxFixture f;
     private Sandbox s;
     private ApiServer api;
-    private UnixHttpClient http;
+    private ContractCheckingClient http;
 
     @BeforeEach
     void setUp(SandboxFixture fixture) {
         f = fixture;
         s = f.start(f.settings(false).apiSocket("none").resolve("hard"), Map.of());
         api = ApiServer.start(f.vertx(), s, Metrics.attachTo(s), tmp.resolve("api.sock"), TIGHT);
-        http = new UnixHttpClient(api.socket(), Duration.ofSeconds(30));
+        http = new ContractCheckingClient(api.socket());
     }
 
     @AfterEach

@@ -30,6 +30,7 @@ import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
 import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;
 import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.testing.ContractCheckingClient;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 
@@ -44,14 +45,14 @@ class ApiServerTest {
     private SandboxFixture f;
     private Sandbox s;
     private ApiServer api;
-    private UnixHttpClient http;
+    private ContractCheckingClient http;
 
     @BeforeEach
     void setUp(SandboxFixture fixture) {
         f = fixture;
         s = f.start(f.settings(false).apiSocket("none").resolve("api"), Map.of());
         api = ApiServer.start(f.vertx(), s, Metrics.attachTo(s), tmp.resolve("api.sock"));
-        http = new UnixHttpClient(api.socket());
+        http = new ContractCheckingClient(api.socket());
     }
 
     @AfterEach
@@ -214,6 +215,13 @@ class ApiServerTest {
         }
         assertThat(documented).containsExactlyInAnyOrderElementsOf(ApiServer.ROUTES);
         for (String route : documented) {
+            if (route.equals("GET /v1/events")) {
+                List<String> first = new java.util.ArrayList<>();
+                int status = new UnixHttpClient(api.socket()).stream("/v1/events", l -> !first.add(l));
+                assertThat(status).isEqualTo(200);
+                assertThat(MAPPER.readTree(first.get(0)).path("type").asText()).isEqualTo("subscribed");
+                continue;
+            }
             String[] mp = route.split(" ");
             String path = mp[1].replace("{cid}", "probe");
             String body = mp[0].equals("PUT") ? "{}" : null;
@@ -257,5 +265,64 @@ class ApiServerTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), out.strip());
+    }
+
+    @Test
+    void eventsStreamEachChangeAsOneJsonLine() throws Exception {
+        List<JsonNode> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try {
+                new UnixHttpClient(api.socket()).stream("/v1/events", l -> {
+                    try {
+                        events.add(MAPPER.readTree(l));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return true;
+                });
+            } catch (IOException ignored) {
+                // the stream ends with the API
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+        assertThat(events.get(0).path("type").asText()).isEqualTo("subscribed");
+        ok(http.send("PUT", "/v1/containers/c1", "{\"cpu\": {\"quota\": 50000, \"period\": 100000}}"), 201);
+        ok(http.send("PUT", "/v1/sandbox/vcpus", "{\"count\": 2}"), 200);
+        ok(http.send("DELETE", "/v1/containers/c1", null), 204);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> events.size() >= 5);
+        List<String> types = events.stream().map(e -> e.path("type").asText()).toList();
+        assertThat(types).containsSubsequence("subscribed", "container", "vcpu_placed", "resize", "container");
+        JsonNode added = events.stream().filter(e -> e.path("type").asText().equals("container")).findFirst().get();
+        assertThat(added.path("id").asText()).isEqualTo("c1");
+        assertThat(added.path("action").asText()).isEqualTo("added");
+        assertThat(added.path("limits").path("cpu_quota").asLong()).isEqualTo(50000);
+        JsonNode placed = events.stream().filter(e -> e.path("type").asText().equals("vcpu_placed")).findFirst().get();
+        assertThat(placed.path("cgroup").asText()).isEqualTo(s.layout().vcpu().toString());
+        assertThat(placed.path("thread_id").asInt()).isEqualTo(s.snapshot().vcpus().get(1).threadId());
+        assertThat(events).allSatisfy(e -> assertThat(e.path("time").asText()).isNotEmpty());
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsCutOffAndTheSandboxGoesOn() throws Exception {
+        try (java.nio.channels.SocketChannel silent = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            silent.connect(java.net.UnixDomainSocketAddress.of(api.socket()));
+            silent.write(java.nio.ByteBuffer.wrap("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            UnixHttpClient plain = new UnixHttpClient(api.socket());
+            for (int i = 0; i < 1500; i++) {
+                assertThat(plain.send("PUT", "/v1/containers/c" + (i % 3), "{\"cpu\": {\"quota\": "
+                        + (10000 + i) + ", \"period\": 100000}}").status()).isIn(200, 201);
+            }
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(silent);
+            String all = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(all).as("what the silent client was sent before the end of the stream").contains("\"overflow\"")
+                    .endsWith("0\r\n\r\n");
+            assertThat(all.indexOf("\"overflow\"")).as("nothing after the overflow line but the stream's end")
+                    .isGreaterThan(all.lastIndexOf("\"type\":\"container\""));
+            assertThat(http.send("GET", "/v1/sandbox", null).status()).isEqualTo(200);
+        }
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 
 
+
 /** A short soak in every test run ({@code scripts/soak --cycles 1000} is the long one). */
 class SoakTest {
     @TempDir

@@ -1,0 +1,58 @@
+package dev.vmsup.supervisor.sandbox;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+import dev.vmsup.supervisor.SupervisorEvents;
+import dev.vmsup.supervisor.cgroups.ThreadPlacement;
+import dev.vmsup.supervisor.vm.CpuHotplugException;
+import dev.vmsup.supervisor.vm.QemuVm;
+
+
+/**
+ * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread exists when
+ * device_add returns, born in QEMU's cgroup and unconstrained until moved: it is moved before anything else, then
+ * QEMU's whole list confirms the picture. A step QEMU refuses ends the loop and is returned, not thrown, so the
+ * caller can still place and limit what did change.
+ */
+final class CpuHotplug {
+    private final QemuVm vm;
+    private final ThreadPlacement placement;
+    private final Supplier<SupervisorEvents> events;
+    private final Runnable placeAll;
+
+    CpuHotplug(QemuVm vm, ThreadPlacement placement, Supplier<SupervisorEvents> events, Runnable placeAll) {
+        this.vm = vm;
+        this.placement = placement;
+        this.events = events;
+        this.placeAll = placeAll;
+    }
+
+    /** Plugs {@code howMany} CPUs; null, or the step that failed. */
+    ResizeException plug(int howMany) {
+        for (int i = 0; i < howMany; i++) {
+            List<Integer> fresh;
+            try {
+                fresh = vm.plugCpu();
+            } catch (CpuHotplugException e) {
+                return ResizeException.of(e);
+            }
+            long added = System.nanoTime();
+            placement.placeNew(fresh);
+            events.get().vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
+            placeAll.run();
+        }
+        return null;
+    }
+
+    /** Unplugs the {@code howMany} highest hotplugged CPUs; null, or the step that failed. */
+    ResizeException unplug(int howMany) {
+        try {
+            vm.unplugCpus(howMany);
+            return null;
+        } catch (CpuHotplugException e) {
+            return ResizeException.of(e);
+        }
+    }
+}
