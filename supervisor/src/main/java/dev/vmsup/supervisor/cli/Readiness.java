@@ -38,13 +38,26 @@ final class Readiness {
         this.notifySocket = notifySocket;
     }
 
-    /** Checks {@code fd} (an open descriptor, not 0-2) before anything is made; reads NOTIFY_SOCKET. */
+    /**
+     * Checks {@code fd} before anything is made: an open pipe, FIFO or socket above 2 (never a file: a number that
+     * happens to be one of the JVM's own descriptors must not be written to). Reads NOTIFY_SOCKET.
+     */
     static Readiness of(Integer fd) {
-        if (fd != null && (fd < 3 || !Files.exists(Path.of("/proc/self/fd/" + fd)))) {
-            throw new ConfigException("--ready-fd", "--ready-fd " + fd + " is not an open file descriptor above 2");
+        if (fd != null && (fd < 3 || !isPipeOrSocket(Path.of("/proc/self/fd/" + fd)))) {
+            throw new ConfigException("--ready-fd", "--ready-fd " + fd + " is not an open pipe or socket above fd 2");
         }
         String notify = System.getenv("NOTIFY_SOCKET");
         return new Readiness(fd, notify == null || notify.isEmpty() ? null : notify);
+    }
+
+    private static boolean isPipeOrSocket(Path link) {
+        try {
+            String target = Files.readSymbolicLink(link).toString();
+            return target.startsWith("pipe:") || target.startsWith("socket:")
+                    || Files.getAttribute(link, "unix:mode") instanceof Integer mode && (mode & 0170000) == 0010000;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** The sandbox is ready: the one success line, and READY=1. */

@@ -68,6 +68,10 @@ class CtlEndToEndTest {
             assertThat(ctl(socket, "remove-container", "web").code()).isZero();
             assertThat(CgroupFiles.read(vcpuDir.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("-1");
 
+            InProcessCli events = ctl(socket, "events", "--count", "1");
+            assertThat(events.code()).as(events.err()).isZero();
+            assertThat(events.out()).contains("\"type\":\"subscribed\"", "\"state\":\"paused\"");
+
             assertThat(ctl(socket, "resume").out()).contains("running");
             assertThat(ctl(socket, "pause").out()).contains("paused");
 

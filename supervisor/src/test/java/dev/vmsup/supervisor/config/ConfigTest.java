@@ -155,4 +155,25 @@ class ConfigTest {
         s.vcpuCgroup("a/b");
         assertThatThrownBy(() -> s.resolve("x")).hasMessageContaining("vcpu_cgroup");
     }
+
+    @Test
+    void deadlinesAreConfigurableAndChecked() throws IOException {
+        Settings s = ConfigLoader.load(toml("""
+                [vmsup]
+                qmp_connect_timeout = 120
+                qmp_command_timeout = 20
+                cpu_unplug_timeout = 8
+                powerdown_timeout = 30
+                quit_timeout = 3
+                """));
+        s.qemuPath("/bin/true");
+        assertThat(s.resolve("d").deadlines()).isEqualTo(new Deadlines(java.time.Duration.ofSeconds(120),
+                java.time.Duration.ofSeconds(20), java.time.Duration.ofSeconds(8), java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofSeconds(3)));
+        assertThat(withFakeQemu().resolve("d").deadlines()).isEqualTo(Deadlines.DEFAULTS);
+        assertThatThrownBy(() -> ConfigLoader.load(toml("[vmsup]\nqmp_command_timeout = 0\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("qmp_command_timeout must be 1..3600");
+        assertThatThrownBy(() -> ConfigLoader.load(toml("[vmsup]\nquit_timeout = \"5s\"\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("quit_timeout");
+    }
 }

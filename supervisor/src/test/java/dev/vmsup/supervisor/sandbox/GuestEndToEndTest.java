@@ -28,6 +28,7 @@ import dev.vmsup.supervisor.cli.ExitCodes;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
+import dev.vmsup.supervisor.testing.TestImage;
 
 /**
  * The whole product with a real guest: the test image (Debian kernel, busybox init) boots under TCG with a
@@ -49,35 +50,13 @@ class GuestEndToEndTest {
     @BeforeEach
     void setUp(SandboxFixture fixture) throws Exception {
         f = fixture;
-        Path script = Path.of("../scripts/build-test-image").toAbsolutePath().normalize();
-        Prerequisites.require(Files.isExecutable(script), script.toString());
-        Process build = new ProcessBuilder(script.toString(), Path.of("target/test-image").toAbsolutePath().toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(build.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        assertThat(build.exitValue()).as("build-test-image: " + out).isZero();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("kernel=")) {
-                kernel = Path.of(line.substring(7));
-            } else if (line.startsWith("initrd=")) {
-                initrd = Path.of(line.substring(7));
-            }
-        }
-        assertThat(kernel).isRegularFile();
-        assertThat(initrd).isRegularFile();
+        TestImage image = TestImage.build();
+        kernel = image.kernel();
+        initrd = image.initrd();
     }
 
-    /** Waits until the serial log has {@code line}. */
     private static void awaitSerial(Path serial, String line, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        do {
-            if (Files.exists(serial) && Files.readString(serial, StandardCharsets.ISO_8859_1).contains(line)) {
-                return;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("guest never printed '" + line + "'; serial log:\n"
-                + (Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "(none)"));
+        TestImage.awaitSerial(serial, line, timeout);
     }
 
     @ParameterizedTest(name = "sandbox_cgroup_only={0}")

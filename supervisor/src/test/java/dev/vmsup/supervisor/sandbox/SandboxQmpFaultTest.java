@@ -102,6 +102,8 @@ class SandboxQmpFaultTest {
             UnixHttpClient.Response r = new UnixHttpClient(api.socket()).send("PUT", "/v1/sandbox/vcpus", "{\"count\": 3}");
             assertThat(r.status()).isEqualTo(500);
             assertThat(r.body()).contains("\"error\":\"resize_failed\"", "device_add of cpu-2", "injected");
+            assertThat(r.body()).as("the reply says precisely what QEMU already changed")
+                    .contains("\"step\":\"device_add of cpu-2\"", "\"vcpus\":{\"count\":2");
             UnixHttpClient.Response after = new UnixHttpClient(api.socket()).send("GET", "/v1/sandbox", null);
             assertThat(after.body()).contains("\"count\":2");
             assertThat(new UnixHttpClient(api.socket()).send("GET", "/metrics", null).body())

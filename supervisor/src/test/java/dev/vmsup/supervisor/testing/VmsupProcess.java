@@ -60,6 +60,28 @@ public final class VmsupProcess implements AutoCloseable {
         return new VmsupProcess(new ProcessBuilder(argv).redirectErrorStream(true).start());
     }
 
+    /**
+     * As {@link #start}, with vmsup's fd 3 the write end of {@code fifo} (made here): a real pipe, as a runtime
+     * passes one with {@code --ready-fd 3}. The future gets every line written to it once all writers closed it.
+     */
+    public static VmsupProcess startWithReadyFd(Path fifo, java.util.concurrent.CompletableFuture<List<String>> lines,
+            String... args) throws IOException, InterruptedException {
+        if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() != 0) {
+            throw new IOException("mkfifo " + fifo + " failed");
+        }
+        java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                lines.complete(java.nio.file.Files.readAllLines(fifo)); // from vmsup's open to its close
+            } catch (IOException e) {
+                lines.completeExceptionally(e);
+            }
+        });
+        List<String> argv = new ArrayList<>(List.of(args));
+        argv.addAll(List.of("--ready-fd", "3"));
+        return startWrapped(List.of("/bin/sh", "-c", "exec 3>\"$0\"; exec \"$@\"", fifo.toString()),
+                argv.toArray(String[]::new));
+    }
+
     /** Waits for the "sandbox ... QEMU pid N" line; returns N. */
     public long awaitStarted(long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
