@@ -127,22 +127,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void handle(HttpServerRequest req) {
-        String user = PeerCredentials.user(req.connection());
-        if (!PeerCredentials.allowed(user)) {
-            LOG.warn("API request from user {} refused", user);
-            error(req, new ApiException(403, "forbidden", "only root or the supervisor's user may use this API"));
-            return;
-        }
-        String length = req.getHeader("Content-Length");
-        if (length != null && (length.isEmpty() || !length.chars().allMatch(Character::isDigit))) {
-            error(req, ApiException.badRequest("Content-Length must be a number of bytes"));
-            return;
-        }
-        if (length != null && (length.length() > 9 || Long.parseLong(length) > MAX_BODY)) {
-            error(req, new ApiException(413, "too_large", "request body over " + MAX_BODY + " bytes"));
-            return;
-        }
         long bodyTimer = guard.started(req);
+        ApiException early = refusedBeforeTheBody(req);
+        if (early != null) {
+            guard.ended(bodyTimer);
+            error(req, early);
+            return;
+        }
         Buffer body = Buffer.buffer();
         boolean[] tooLarge = {false};
         req.handler(chunk -> {
@@ -164,6 +155,23 @@ public final class ApiServer implements AutoCloseable {
                 error(req, ApiErrors.translate(e));
             }
         });
+    }
+
+    /** A peer that may not use the API, or a Content-Length that is not a number or too large; else null. */
+    private static ApiException refusedBeforeTheBody(HttpServerRequest req) {
+        String user = PeerCredentials.user(req.connection());
+        if (!PeerCredentials.allowed(user)) {
+            LOG.warn("API request from user {} refused", user);
+            return new ApiException(403, "forbidden", "only root or the supervisor's user may use this API");
+        }
+        String length = req.getHeader("Content-Length");
+        if (length != null && (length.isEmpty() || !length.chars().allMatch(Character::isDigit))) {
+            return ApiException.badRequest("Content-Length must be a number of bytes");
+        }
+        if (length != null && (length.length() > 9 || Long.parseLong(length) > MAX_BODY)) {
+            return new ApiException(413, "too_large", "request body over " + MAX_BODY + " bytes");
+        }
+        return null;
     }
 
     private void route(HttpServerRequest req, String body) {

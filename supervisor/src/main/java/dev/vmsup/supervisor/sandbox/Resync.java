@@ -91,6 +91,12 @@ final class Resync {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
+    /** The sandbox is ending: no more reading again. */
+    void cancel() {
+        needed = false;
+        stopBackground();
+    }
+
     private synchronized void stopBackground() {
         if (background != null) {
             background.shutdown();

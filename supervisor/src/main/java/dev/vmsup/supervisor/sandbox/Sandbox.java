@@ -196,6 +196,7 @@ public final class Sandbox implements AutoCloseable {
             return List.of();
         }
         tornDown = true;
+        resync.cancel();
         setState(SandboxState.STOPPING);
         List<DeleteReport.Failure> failures = parts.remove();
         setState(SandboxState.STOPPED);
