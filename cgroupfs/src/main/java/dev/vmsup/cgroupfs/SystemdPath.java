@@ -74,6 +74,10 @@ public final class SystemdPath {
             throw new InvalidCgroupPathException(spec, "slice '" + slice + "' must be a name ending in .slice");
         }
         checkUnitName(spec, slice);
+        if (slice.indexOf('@') >= 0) {
+            throw new InvalidCgroupPathException(spec, "slice '" + slice + "' contains '@': a slice is a plain unit "
+                    + "name, never a template or an instance");
+        }
         String base = slice.substring(0, slice.length() - SLICE.length());
         if (base.equals("-")) {
             return CgroupPath.ROOT;

@@ -58,4 +58,41 @@ class SystemdPathTest {
         assertThat(SystemdPath.parseAny("/kubepods/pod1")).isEqualTo(CgroupPath.of("/kubepods/pod1"));
         assertThat(SystemdPath.expandSlice("-.slice")).isEqualTo(CgroupPath.ROOT);
     }
+
+    /**
+     * systemd's own table for slice names, test_slice_to_path in src/test/test-cgroup-util.c (21 rows): the path a
+     * slice expands to (systemd writes it without the leading slash, the root slice as ""), or INVALID.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "foobar.slice | foobar.slice",
+            "foobar-waldo.slice | foobar.slice/foobar-waldo.slice",
+            "foobar-waldo.service | INVALID",
+            "-.slice | ''",
+            "--.slice | INVALID",
+            "- | INVALID",
+            "-foo-.slice | INVALID",
+            "-foo.slice | INVALID",
+            "foo-.slice | INVALID",
+            "foo--bar.slice | INVALID",
+            "foo.slice/foo--bar.slice | INVALID",
+            "a-b.slice | a.slice/a-b.slice",
+            "a-b-c-d-e.slice | a.slice/a-b.slice/a-b-c.slice/a-b-c-d.slice/a-b-c-d-e.slice",
+            "foobar@.slice | INVALID",
+            "foobar@waldo.slice | INVALID",
+            "foobar@waldo.service | INVALID",
+            "-foo@-.slice | INVALID",
+            "-foo@.slice | INVALID",
+            "foo@-.slice | INVALID",
+            "foo@@bar.slice | INVALID",
+            "foo.slice/foo@@bar.slice | INVALID",
+    })
+    void slicesExpandExactlyAsSystemdsOwnTableSays(String slice, String expected) {
+        if (expected.equals("INVALID")) {
+            assertThatThrownBy(() -> SystemdPath.expandSlice(slice)).isInstanceOf(InvalidCgroupPathException.class);
+            assertThatThrownBy(() -> SystemdPath.parse(slice + ":cri:abc")).isInstanceOf(InvalidCgroupPathException.class);
+        } else {
+            assertThat(SystemdPath.expandSlice(slice).toString()).isEqualTo("/" + expected);
+        }
+    }
 }

@@ -61,8 +61,4 @@ final class ConnectionGuard {
     void ended(long timer) {
         vertx.cancelTimer(timer);
     }
-
-    int open() {
-        return open.get();
-    }
 }

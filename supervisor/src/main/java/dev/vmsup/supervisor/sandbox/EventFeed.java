@@ -39,10 +39,6 @@ public final class EventFeed {
         }
     }
 
-    int subscribers() {
-        return subscribers.size();
-    }
-
     void state(SandboxState state) {
         publish(SandboxEvent.of("state", "state", state.name().toLowerCase()));
     }
