@@ -22,6 +22,15 @@ public interface Hierarchy {
      */
     Cgroup create(CgroupPath path);
 
+    /**
+     * As {@link #create}, but on v2 without enabling controllers in its parent's {@code cgroup.subtree_control}:
+     * for a cgroup a process must move into before its parent can enable them (the kernel refuses controllers in a
+     * cgroup that still holds processes), e.g. out of a freshly delegated systemd scope. On v1 the same as create.
+     */
+    default Cgroup createWithoutControllers(CgroupPath path) {
+        return create(path);
+    }
+
     /** Opens an existing cgroup; ENOENT if it does not exist. */
     Cgroup load(CgroupPath path);
 

@@ -61,6 +61,23 @@ public final class SystemdPath {
         return new CgroupPath(components);
     }
 
+    /** A scope unit and the slice it goes in, as {@code slice:prefix:name} names them. */
+    public record Scope(String slice, String unit) {
+    }
+
+    /**
+     * The scope that {@code slice:prefix:name} names ({@code prefix-name.scope} in {@code slice}, which defaults to
+     * system.slice), checked as {@link #parse} checks it; null when the name is itself a slice (no scope).
+     */
+    public static Scope scope(String spec) {
+        CgroupPath path = parse(spec);
+        if (!path.name().endsWith(".scope")) {
+            return null;
+        }
+        String slice = spec.substring(0, spec.indexOf(':'));
+        return new Scope(slice.isEmpty() ? "system.slice" : slice, path.name());
+    }
+
     /**
      * Expands one slice name into its path: {@code a-b-c.slice} is {@code /a.slice/a-b.slice/a-b-c.slice};
      * {@code -.slice} is the root.

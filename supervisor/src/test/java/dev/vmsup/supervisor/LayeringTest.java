@@ -22,14 +22,15 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final String BASE = "dev.vmsup.supervisor";
     /** Package (below BASE; "" is BASE itself) to floor, top down. */
-    static final Map<String, Integer> FLOORS = Map.of(
-            "cli", 7,
-            "api", 6,
-            "sandbox", 5,
-            "cgroups", 4,
-            "vm", 3, "state", 3, "resources", 3, "ctl", 3,
-            "config", 2,
-            "", 1);
+    static final Map<String, Integer> FLOORS = Map.ofEntries(
+            Map.entry("cli", 7),
+            Map.entry("api", 6),
+            Map.entry("sandbox", 5),
+            Map.entry("cgroups", 4),
+            Map.entry("vm", 3), Map.entry("state", 3), Map.entry("resources", 3), Map.entry("ctl", 3),
+            Map.entry("systemd", 3),
+            Map.entry("config", 2),
+            Map.entry("", 1));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?" + Pattern.quote(BASE)
             + "((?:\\.[a-z]\\w*)*)\\.[A-Z]", Pattern.MULTILINE);
 

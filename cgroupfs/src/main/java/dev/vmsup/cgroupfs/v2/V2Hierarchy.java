@@ -100,6 +100,18 @@ public final class V2Hierarchy implements Hierarchy {
     }
 
     @Override
+    public Cgroup createWithoutControllers(CgroupPath path) {
+        Path target = resolve(path);
+        Path dir = mount;
+        boolean created = false;
+        for (String component : path.components()) {
+            dir = dir.resolve(component);
+            created = CgroupFiles.mkdir(dir);
+        }
+        return new V2Cgroup(this, path, target, created);
+    }
+
+    @Override
     public DeleteReport remove(CgroupPath path) {
         return exists(path) ? load(path).delete() : new DeleteReport(List.of(), List.of());
     }

@@ -19,17 +19,26 @@ public record CgroupLayout(CgroupPath parent, CgroupPath overheadRoot, CgroupPat
         CgroupPath overhead, CgroupPath supervisor, CgroupPath qemu) {
 
     public static CgroupLayout of(SupervisorConfig config, CgroupVersion version) {
+        return of(config, version, false);
+    }
+
+    /**
+     * @param inSystemdScope the parent is a transient scope systemd delegated to vmsup: the overhead cgroup is made
+     *                       inside it too ({@code <scope>/overhead_<id>}), so that everything stays in the delegation
+     */
+    public static CgroupLayout of(SupervisorConfig config, CgroupVersion version, boolean inSystemdScope) {
         CgroupPath sandbox = config.cgroupParent().child(config.sandboxCgroupPrefix() + config.id().value());
         CgroupPath vcpu = sandbox.child(config.vcpuCgroup());
         if (config.sandboxCgroupOnly()) {
             return new CgroupLayout(config.cgroupParent(), null, sandbox, vcpu, null, sandbox, sandbox);
         }
-        CgroupPath overhead = config.overheadCgroup().child(config.id().value());
+        CgroupPath overheadRoot = inSystemdScope ? config.cgroupParent() : config.overheadCgroup();
+        CgroupPath overhead = overheadRoot.child((inSystemdScope ? "overhead_" : "") + config.id().value());
         if (overhead.equals(sandbox) || overhead.contains(sandbox) || sandbox.contains(overhead)) {
             throw new ConfigException("overhead_cgroup", "overhead cgroup " + overhead + " and sandbox cgroup " + sandbox
                     + " must not contain each other");
         }
         CgroupPath qemu = version == CgroupVersion.V2 ? sandbox : overhead;
-        return new CgroupLayout(config.cgroupParent(), config.overheadCgroup(), sandbox, vcpu, overhead, overhead, qemu);
+        return new CgroupLayout(config.cgroupParent(), overheadRoot, sandbox, vcpu, overhead, overhead, qemu);
     }
 }

@@ -67,14 +67,34 @@ public final class SandboxCgroups {
 
     /** Creates the sandbox, vcpu and overhead cgroups; the caller has run {@link #check} first. */
     public static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
-        Map<String, CgroupPath> origin = hierarchy.placementOf(selfPid, selfPid);
+        return create(hierarchy, layout, selfPid, hierarchy.placementOf(selfPid, selfPid), null);
+    }
+
+    /**
+     * For a sandbox inside a systemd scope just delegated with vmsup in it: makes vmsup's own cgroup first (without
+     * controllers, which the scope cannot enable while it holds a process), moves vmsup there so that the scope holds
+     * none, then creates the rest. {@code origin} is where vmsup was before systemd moved it into the scope: teardown
+     * returns it there.
+     */
+    public static SandboxCgroups createInScope(Hierarchy hierarchy, CgroupLayout layout, int selfPid,
+            Map<String, CgroupPath> origin) {
+        Cgroup home = hierarchy.createWithoutControllers(layout.supervisor());
+        if (!home.created()) {
+            throw new SupervisorException("cgroup " + layout.supervisor() + " already exists in the new scope");
+        }
+        home.addProcess(selfPid);
+        return create(hierarchy, layout, selfPid, origin, layout.supervisor());
+    }
+
+    private static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid,
+            Map<String, CgroupPath> origin, CgroupPath alreadyMade) {
         List<Cgroup> made = new ArrayList<>();
         try {
-            Cgroup sandbox = createAnew(hierarchy, layout.sandbox(), made);
+            Cgroup sandbox = createAnew(hierarchy, layout.sandbox(), made, alreadyMade);
             Cgroup vcpu = sandbox.createThreadedChild(layout.vcpu().name());
             Cgroup overhead = null;
             if (layout.overhead() != null) {
-                overhead = createAnew(hierarchy, layout.overhead(), made);
+                overhead = createAnew(hierarchy, layout.overhead(), made, alreadyMade);
             }
             return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead);
         } catch (RuntimeException e) {
@@ -83,10 +103,13 @@ public final class SandboxCgroups {
         }
     }
 
-    /** Creates {@code path}, which must not exist: a cgroup another vmsup made in the meantime is refused, not used. */
-    private static Cgroup createAnew(Hierarchy hierarchy, CgroupPath path, List<Cgroup> made) {
+    /**
+     * Creates {@code path}, which must not exist: a cgroup another vmsup made in the meantime is refused, not used
+     * (unless it is {@code alreadyMade}, vmsup's own home, whose controllers this call enables).
+     */
+    private static Cgroup createAnew(Hierarchy hierarchy, CgroupPath path, List<Cgroup> made, CgroupPath alreadyMade) {
         Cgroup c = hierarchy.create(path);
-        if (!c.created()) {
+        if (!c.created() && !path.equals(alreadyMade)) {
             throw new SupervisorException("cgroup " + path + " appeared while this sandbox was being created: another "
                     + "vmsup runs with this id");
         }

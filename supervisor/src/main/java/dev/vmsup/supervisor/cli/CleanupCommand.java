@@ -19,6 +19,7 @@ import dev.vmsup.supervisor.state.Cleanup;
 import dev.vmsup.supervisor.state.ProcessIdentity;
 import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.state.StateFile;
+import dev.vmsup.supervisor.systemd.SystemdManager;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -120,7 +121,7 @@ final class CleanupCommand implements Callable<Integer> {
                 return false;
             }
         }
-        Cleanup.Result r = Cleanup.run(dir, host, expectedId);
+        Cleanup.Result r = Cleanup.run(dir, host, expectedId, SystemdManager::stopNow);
         actions.addAll(r.actions());
         failures.addAll(r.failures());
         if (r.clean()) {

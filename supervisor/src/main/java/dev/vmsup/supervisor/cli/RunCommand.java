@@ -15,6 +15,7 @@ import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.config.SupervisorConfig;
+import dev.vmsup.supervisor.config.SystemdCgroup;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.ContainersFile;
 import dev.vmsup.supervisor.sandbox.StopRequest;
@@ -70,6 +71,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--sandbox-cgroup-only", description = "Put everything in the sandbox cgroup (no overhead cgroup).")
     Boolean sandboxCgroupOnly;
+
+    @Option(names = "--systemd-cgroup", paramLabel = "off|on|auto", description = "Make the sandbox's cgroup a "
+            + "delegated transient scope through systemd (default: systemd_cgroup, auto: when the parent is in systemd "
+            + "form and PID 1 is systemd).")
+    String systemdCgroup;
 
     @Option(names = "--overhead-cgroup", description = "Overhead cgroup root (default: overhead_cgroup, /kata_overhead).")
     String overheadCgroup;
@@ -164,6 +170,7 @@ public final class RunCommand implements Callable<Integer> {
         ifSet(accel, a -> s.accel(Accel.parse("--accel", a)));
         ifSet(cgroupParent, s::cgroupParent);
         ifSet(sandboxCgroupOnly, s::sandboxCgroupOnly);
+        ifSet(systemdCgroup, v -> s.systemdCgroup(SystemdCgroup.parse("--systemd-cgroup", v)));
         ifSet(overheadCgroup, s::overheadCgroup);
         ifSet(stateDir, s::stateDir);
         ifSet(serial, s::serial);

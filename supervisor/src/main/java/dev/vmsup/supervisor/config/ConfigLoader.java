@@ -21,7 +21,7 @@ public final class ConfigLoader {
     private static final Map<String, Set<String>> KEYS = Map.of(
             "hypervisor.qemu", Set.of("path", "kernel", "initrd", "kernel_params", "default_vcpus", "default_maxvcpus",
                     "default_memory", "virtio_fs_daemon"),
-            "runtime", Set.of("sandbox_cgroup_only"),
+            "runtime", Set.of("sandbox_cgroup_only", "systemd_cgroup"),
             "vmsup", Set.of("cgroup_parent", "overhead_cgroup", "sandbox_cgroup_prefix", "vcpu_cgroup", "accel",
                     "state_dir", "auto_vcpus", "cgroup_hierarchy", "v1_controllers", "memory_overhead",
                     "qmp_connect_timeout", "qmp_command_timeout", "cpu_unplug_timeout", "powerdown_timeout",
@@ -82,6 +82,8 @@ public final class ConfigLoader {
             case "default_memory" -> s.memoryMib(integer(file, key, v));
             case "virtio_fs_daemon" -> s.virtiofsDaemon(text(file, key, v));
             case "sandbox_cgroup_only" -> s.sandboxCgroupOnly(bool(file, key, v));
+            case "systemd_cgroup" -> s.systemdCgroup(SystemdCgroup.parse(key, v.isBoolean() ? v.asText()
+                    : text(file, key, v)));
             case "cgroup_parent" -> s.cgroupParent(text(file, key, v));
             case "overhead_cgroup" -> s.overheadCgroup(text(file, key, v));
             case "sandbox_cgroup_prefix" -> s.sandboxCgroupPrefix(text(file, key, v));

@@ -54,6 +54,7 @@ public final class Settings {
     private boolean paused;
     private boolean autoVcpus;
     private Deadlines deadlines = Deadlines.DEFAULTS;
+    private SystemdCgroup systemdCgroup = SystemdCgroup.AUTO;
 
     // fluent setters: each returns this; null where a field is optional means unset
     public Settings sandboxCgroupOnly(boolean value) {
@@ -181,6 +182,11 @@ public final class Settings {
         return this;
     }
 
+    public Settings systemdCgroup(SystemdCgroup value) {
+        this.systemdCgroup = value;
+        return this;
+    }
+
     public Settings deadlines(Deadlines value) {
         this.deadlines = value;
         return this;
@@ -237,8 +243,8 @@ public final class Settings {
             throw new ConfigException("memory_overhead", "memory_overhead must be 0.." + MAX_MEMORY_MIB + " MiB, got "
                     + overhead);
         }
-        checkComponent("sandbox_cgroup_prefix", sandboxCgroupPrefix + id.value());
-        checkComponent("vcpu_cgroup", vcpuCgroup);
+        Checks.checkComponent("sandbox_cgroup_prefix", sandboxCgroupPrefix + id.value());
+        Checks.checkComponent("vcpu_cgroup", vcpuCgroup);
         Set<String> controllers = new LinkedHashSet<>(v1Controllers);
         for (String c : controllers) {
             if (!c.matches("[a-z_]{2,20}")) {
@@ -246,16 +252,16 @@ public final class Settings {
                         + " is not a controller name");
             }
         }
-        Path stateDirPath = stateDir != null ? absolute("--state-dir", stateDir)
-                : absolute("state_dir", stateBase).resolve(id.value());
+        Path stateDirPath = stateDir != null ? Checks.absolute("--state-dir", stateDir)
+                : Checks.absolute("state_dir", stateBase).resolve(id.value());
         return new SupervisorConfig(id, sandboxCgroupOnly, vcpus, max, memoryMib, overhead,
-                executable("path", qemuPath), readable("kernel", kernel), readable("initrd", initrd),
-                checkParams(kernelParams), absolute("virtio_fs_daemon", virtiofsDaemon),
-                cgroupPath("cgroup_parent", cgroupParent), cgroupPath("overhead_cgroup", overheadCgroup),
+                Checks.executable("path", qemuPath), Checks.readable("kernel", kernel), Checks.readable("initrd", initrd),
+                Checks.checkParams(kernelParams), Checks.absolute("virtio_fs_daemon", virtiofsDaemon),
+                Checks.cgroupPath("cgroup_parent", cgroupParent), Checks.cgroupPath("overhead_cgroup", overheadCgroup),
                 sandboxCgroupPrefix, vcpuCgroup, accel, cgroupHierarchy, controllers, stateDirPath,
-                serial != null ? checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
-                readable("--containers", containersFile), apiSocketPath(stateDirPath), share(), paused, autoVcpus,
-                deadlines);
+                serial != null ? Checks.checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
+                Checks.readable("--containers", containersFile), apiSocketPath(stateDirPath), share(), paused, autoVcpus,
+                deadlines, systemdCgroup, systemdScope());
     }
 
     /** virtio-fs tags are at most 36 bytes. */
@@ -270,7 +276,7 @@ public final class Settings {
             throw new ConfigException("--share", "--share: tag " + SandboxId.shown(tag)
                     + " must be 1-36 characters of A-Z a-z 0-9 _ . -");
         }
-        Path p = absolute("--share", dir);
+        Path p = Checks.absolute("--share", dir);
         if (!Files.isDirectory(p)) {
             throw new ConfigException("--share", "--share: " + p + " is not a directory");
         }
@@ -281,69 +287,27 @@ public final class Settings {
         return new SupervisorConfig.Share(p, tag);
     }
 
+    /** The scope a systemd-form parent names; systemd_cgroup = on needs one. */
+    private SystemdPath.Scope systemdScope() {
+        SystemdPath.Scope scope = null;
+        if (SystemdPath.isSystemdForm(cgroupParent)) {
+            try {
+                scope = SystemdPath.scope(cgroupParent);
+            } catch (InvalidCgroupPathException e) {
+                throw new ConfigException("cgroup_parent", "cgroup_parent: " + e.getMessage());
+            }
+        }
+        if (systemdCgroup == SystemdCgroup.ON && scope == null) {
+            throw new ConfigException("systemd_cgroup", "systemd_cgroup = on needs cgroup_parent in the systemd form "
+                    + "slice:prefix:name, got " + SandboxId.shown(cgroupParent));
+        }
+        return scope;
+    }
+
     private Path apiSocketPath(Path stateDirPath) {
         if ("none".equals(apiSocket)) {
             return null;
         }
-        return apiSocket == null ? stateDirPath.resolve(API_SOCKET) : absolute("--api-socket", apiSocket);
-    }
-
-    private static void checkComponent(String key, String name) {
-        if (!name.matches("[A-Za-z0-9_.-]{1,255}") || name.equals(".") || name.equals("..")) {
-            throw new ConfigException(key, key + ": " + SandboxId.shown(name)
-                    + " is not a usable cgroup name (A-Z a-z 0-9 _ . -)");
-        }
-    }
-
-    private static CgroupPath cgroupPath(String key, String text) {
-        try {
-            CgroupPath p = SystemdPath.parseAny(text);
-            if (p.isRoot()) {
-                throw new ConfigException(key, key + ": the root cgroup cannot be used");
-            }
-            return p;
-        } catch (InvalidCgroupPathException e) {
-            throw new ConfigException(key, key + ": " + e.getMessage());
-        }
-    }
-
-    private static Path absolute(String key, String text) {
-        if (text == null || text.isEmpty() || text.indexOf('\0') >= 0 || !text.startsWith("/")) {
-            throw new ConfigException(key, key + ": " + SandboxId.shown(text) + " must be an absolute path");
-        }
-        return Path.of(text).normalize();
-    }
-
-    private static Path executable(String key, String text) {
-        Path p = absolute(key, text);
-        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-            throw new ConfigException(key, key + ": " + p + " is not an executable file");
-        }
-        return p;
-    }
-
-    private static Path readable(String key, String text) {
-        if (text == null) {
-            return null;
-        }
-        Path p = absolute(key, text);
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new ConfigException(key, key + ": " + p + " is not a readable file");
-        }
-        return p;
-    }
-
-    private static String checkParams(String params) {
-        if (params.indexOf('\0') >= 0 || params.indexOf('\n') >= 0) {
-            throw new ConfigException("kernel_params", "kernel_params must be one line without NUL");
-        }
-        return params;
-    }
-
-    private static String checkSerial(String serial) {
-        if (serial.equals("stdio") || serial.equals("none")) {
-            return serial;
-        }
-        return absolute("--serial", serial).toString();
+        return apiSocket == null ? stateDirPath.resolve(API_SOCKET) : Checks.absolute("--api-socket", apiSocket);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.SystemdPath;
 
 /**
  * Everything one {@code vmsup run} needs, validated: the sandbox, the VM, the cgroup layout and where
@@ -15,6 +16,8 @@ import dev.vmsup.cgroupfs.CgroupPath;
  * @param apiSocket         the control API's unix socket, or null for none
  * @param share             the directory shared with the guest through virtiofs, or null
  * @param deadlines         how long each wait on QEMU may take
+ * @param systemdCgroup     whether the sandbox's cgroup is a transient scope asked of systemd
+ * @param systemdScope      the scope the parent names when given in systemd form, or null
  */
 public record SupervisorConfig(
         SandboxId id,
@@ -42,7 +45,9 @@ public record SupervisorConfig(
         Share share,
         boolean paused,
         boolean autoVcpus,
-        Deadlines deadlines) {
+        Deadlines deadlines,
+        SystemdCgroup systemdCgroup,
+        SystemdPath.Scope systemdScope) {
 
     public SupervisorConfig {
         v1Controllers = Set.copyOf(v1Controllers);

@@ -10,6 +10,7 @@ import dev.vmsup.supervisor.vm.CpuHotplugException;
 import dev.vmsup.supervisor.vm.QemuVm;
 
 
+
 /**
  * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread exists when
  * device_add returns, born in QEMU's cgroup and unconstrained until moved: it is moved before anything else, then

@@ -184,7 +184,9 @@ public final class Sandbox implements AutoCloseable {
 
     /** Blocks until QEMU exits or a stop is requested, then stops QEMU (if it still runs); says how it ended. */
     public Termination awaitStop() {
-        return stopRequest.awaitAndStop(vm, config.id(), () -> setState(SandboxState.STOPPING));
+        Termination end = stopRequest.awaitAndStop(vm, config.id(), () -> setState(SandboxState.STOPPING));
+        parts.qemuExitReported.completeOnTimeout(null, 5, java.util.concurrent.TimeUnit.SECONDS).join(); // event sent
+        return end;
     }
 
     /**

@@ -29,10 +29,15 @@ final class SandboxParts {
     private final Set<Path> ownFiles = new LinkedHashSet<>();
     Virtiofsd virtiofsd;
     QemuVm vm;
+    /** Completes once QEMU's exit has been published as an event. */
+    java.util.concurrent.CompletableFuture<Void> qemuExitReported = java.util.concurrent.CompletableFuture.completedFuture(null);
 
-    SandboxParts(SandboxCgroups cgroups, StateDir stateDir) {
+    private final SystemdScopes scope;
+
+    SandboxParts(SandboxCgroups cgroups, StateDir stateDir, SystemdScopes scope) {
         this.cgroups = cgroups;
         this.stateDir = stateDir;
+        this.scope = scope;
     }
 
     /** A file this sandbox made (or had made) that goes at removal. */
@@ -63,6 +68,15 @@ final class SandboxParts {
         }
         List<DeleteReport.Failure> failures = cgroups.teardown();
         failures.forEach(f -> LOG.error("cgroup {} left behind: {}", f.path(), f.cause().getMessage()));
+        if (scope != null && failures.isEmpty()) {
+            try {
+                scope.stop();
+            } catch (RuntimeException e) {
+                LOG.error("systemd scope left: {}", e.getMessage());
+                failures.add(new DeleteReport.Failure(cgroups.layout().parent(), new dev.vmsup.cgroupfs.CgroupException(
+                        "stop scope", null, null, dev.vmsup.cgroupfs.Errno.EBUSY, e.getMessage())));
+            }
+        }
         if (failures.isEmpty()) {
             stateDir.remove();
         }

@@ -23,6 +23,7 @@ import dev.vmsup.supervisor.state.Cleanup;
 import dev.vmsup.supervisor.state.ProcessIdentity;
 import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.state.StateFile;
+import dev.vmsup.supervisor.systemd.SystemdManager;
 import dev.vmsup.supervisor.vm.AccelProbe;
 import dev.vmsup.supervisor.vm.QemuVm;
 import dev.vmsup.supervisor.vm.VmLauncher;
@@ -56,13 +57,15 @@ public final class SandboxStartup {
     public static Sandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
             Vertx vertx, VmLauncher launcher, StopRequest stop) {
         Hierarchy hierarchy = config.cgroupHierarchy().open(host, config.v1Controllers());
-        CgroupLayout layout = CgroupLayout.of(config, hierarchy.version());
+        boolean viaSystemd = viaSystemd(config, host);
+        CgroupLayout layout = CgroupLayout.of(config, hierarchy.version(), viaSystemd);
         MergedResources merged = ResourceMerger.merge(containers.values());
         String accel = AccelProbe.resolve(config.accel(), host.procRoot());
 
         StateDir stateDir = StateDir.open(config.stateDir());
         stateDir.lock(); // from here on this process alone owns the sandbox's state and cgroups
         SandboxCgroups cgroups;
+        SystemdScopes scope = null;
         try {
             cleanUpAfterDeadSupervisor(stateDir, config, host);
             refuseExisting(config.qmpSocket(), "QMP");
@@ -72,13 +75,21 @@ public final class SandboxStartup {
             int self = (int) ProcessHandle.current().pid();
             // intent first: should this process die from here on, vmsup cleanup finds what it was about to make
             stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
-                    stateDir.created()));
-            cgroups = SandboxCgroups.create(hierarchy, layout, self);
+                    stateDir.created(), viaSystemd ? config.systemdScope().unit() : null));
+            if (viaSystemd) {
+                scope = SystemdScopes.start(config, hierarchy, layout, self);
+                cgroups = scope.cgroups();
+            } else {
+                cgroups = SandboxCgroups.create(hierarchy, layout, self);
+            }
         } catch (RuntimeException e) {
+            if (scope != null) {
+                scope.stop();
+            }
             stateDir.remove();
             throw e;
         }
-        SandboxParts parts = new SandboxParts(cgroups, stateDir);
+        SandboxParts parts = new SandboxParts(cgroups, stateDir, scope);
         EventFeed feed = new EventFeed();
         stop.onRequested(why -> feed.publish(SandboxEvent.of("stopping", "reason", why)));
         try {
@@ -101,7 +112,7 @@ public final class SandboxStartup {
             throw new SupervisorException(e.getMessage() + "; vmsup cleanup --id " + config.id()
                     + " moves it aside (what it recorded must then be checked by hand)");
         }
-        Cleanup.Result r = Cleanup.run(stateDir, host, config.id().value());
+        Cleanup.Result r = Cleanup.run(stateDir, host, config.id().value(), SystemdManager::stopNow);
         if (!r.clean()) {
             throw new SupervisorException(String.join("; ", r.failures()));
         }
@@ -119,8 +130,17 @@ public final class SandboxStartup {
     }
 
     /** What {@code vmsup cleanup} needs should this supervisor die from here on. */
+    /** systemd_cgroup: on, or auto with a systemd-form parent on a host PID 1 systemd runs. */
+    private static boolean viaSystemd(SupervisorConfig config, CgroupHost host) {
+        return switch (config.systemdCgroup()) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> config.systemdScope() != null && SystemdManager.runsThisHost(host.procRoot());
+        };
+    }
+
     private static StateFile initialState(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout,
-            ProcessIdentity self, boolean stateDirCreated) {
+            ProcessIdentity self, boolean stateDirCreated, String systemdScope) {
         List<String> created = new ArrayList<>(List.of(layout.sandbox().toString()));
         if (layout.overhead() != null) {
             created.add(layout.overhead().toString());
@@ -134,7 +154,7 @@ public final class SandboxStartup {
             roots.add(layout.overheadRoot().toString());
         }
         return new StateFile(config.id().value(), self, null, null, hierarchy.version().name().toLowerCase(),
-                List.copyOf(config.v1Controllers()), roots, created, files, stateDirCreated);
+                List.copyOf(config.v1Controllers()), roots, created, files, stateDirCreated, systemdScope);
     }
 
     /**
@@ -176,7 +196,7 @@ public final class SandboxStartup {
         }
         cgroups.verify("QEMU", (int) vm.pid(), layout.qemu());
         cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
-        vm.exited().thenAccept(p -> {
+        parts.qemuExitReported = vm.exited().thenAccept(p -> {
             String abnormal = vm.abnormalExit();
             feed.publish(SandboxEvent.of("qemu_exit", "pid", vm.pid(), "status", p.exitValue(),
                     "normal", abnormal == null, "reason", abnormal == null ? "exited normally" : abnormal));

@@ -11,6 +11,7 @@ import dev.vmsup.supervisor.vm.QemuVm;
 
 
 
+
 /**
  * Whether, and why, a sandbox should stop: a signal, the API, QEMU's exit or a failure it cannot go on after. The
  * first reason wins. It exists before the sandbox does (signals are handled from the first instruction of

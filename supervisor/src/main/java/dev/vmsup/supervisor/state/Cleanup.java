@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Hierarchy;
+import dev.vmsup.supervisor.SupervisorException;
 
 /**
  * Removes what a dead supervisor left, from its state file, with the sandbox's lock held by the caller (so no live
@@ -41,6 +43,13 @@ public final class Cleanup {
      * the state file names. An unreadable state file is moved aside and reported as a failure.
      */
     public static Result run(StateDir dir, CgroupHost host, String expectedId) {
+        return run(dir, host, expectedId, unit -> {
+            throw new SupervisorException("the sandbox's systemd scope " + unit + " cannot be stopped here");
+        });
+    }
+
+    /** As {@link #run(StateDir, CgroupHost, String)}; {@code stopUnit} stops the systemd scope the state names. */
+    public static Result run(StateDir dir, CgroupHost host, String expectedId, Consumer<String> stopUnit) {
         List<String> actions = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         StateFile state;
@@ -70,6 +79,14 @@ public final class Cleanup {
         kill("QEMU", state.qemu(), proc, actions, failures);
         kill("virtiofsd", state.virtiofsd(), proc, actions, failures);
         removeCgroups(state, host, actions, failures);
+        if (state.systemdScope() != null) {
+            try {
+                stopUnit.accept(state.systemdScope());
+                actions.add("stopped systemd scope " + state.systemdScope());
+            } catch (RuntimeException e) {
+                failures.add("systemd scope " + state.systemdScope() + ": " + e.getMessage());
+            }
+        }
         for (String f : state.files()) {
             removeSocket(Path.of(f), actions, failures);
         }

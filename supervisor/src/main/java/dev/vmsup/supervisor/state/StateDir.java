@@ -19,6 +19,7 @@ import dev.vmsup.supervisor.SupervisorException;
 
 
 
+
 /**
  * One sandbox's state directory: the state file and the lock that makes one vmsup the sandbox's only owner. An
  * existing directory is trusted only if it is a real directory (not a link), owned by root or vmsup's own user,

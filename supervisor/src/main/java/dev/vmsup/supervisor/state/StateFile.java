@@ -23,6 +23,7 @@ import dev.vmsup.supervisor.SupervisorException;
 
 
 
+
 /**
  * What a supervisor created for one sandbox, kept in {@code <state dir>/state.json} so that {@code vmsup cleanup}
  * (or the next {@code vmsup run} with the same id) can remove it after the supervisor died: its own identity, the
@@ -30,7 +31,8 @@ import dev.vmsup.supervisor.SupervisorException;
  * loaded, which are recorded as roots), and its sockets. Written before each side effect it records, atomically
  * (a new temp file never followed through a link, fsync, rename), mode 0600; read without following links.
  *
- * @param cgroupRoots the parent and overhead root: the recorded cgroups must lie directly under one of them
+ * @param cgroupRoots  the parent and overhead root: the recorded cgroups must lie directly under one of them
+ * @param systemdScope the transient scope unit systemd made for the sandbox, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record StateFile(
@@ -43,7 +45,8 @@ public record StateFile(
         @JsonProperty("cgroup_roots") List<String> cgroupRoots,
         @JsonProperty("cgroups") List<String> cgroups,
         @JsonProperty("files") List<String> files,
-        @JsonProperty("state_dir_created") boolean stateDirCreated) {
+        @JsonProperty("state_dir_created") boolean stateDirCreated,
+        @JsonProperty("systemd_scope") String systemdScope) {
 
     public static final String NAME = "state.json";
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -57,12 +60,12 @@ public record StateFile(
 
     public StateFile withQemu(ProcessIdentity value) {
         return new StateFile(id, supervisor, value, virtiofsd, hierarchy, v1Controllers, cgroupRoots, cgroups, files,
-                stateDirCreated);
+                stateDirCreated, systemdScope);
     }
 
     public StateFile withVirtiofsd(ProcessIdentity value) {
         return new StateFile(id, supervisor, qemu, value, hierarchy, v1Controllers, cgroupRoots, cgroups, files,
-                stateDirCreated);
+                stateDirCreated, systemdScope);
     }
 
     public static Path path(Path stateDir) {

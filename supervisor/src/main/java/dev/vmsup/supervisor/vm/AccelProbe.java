@@ -8,6 +8,7 @@ import dev.vmsup.supervisor.config.Accel;
 
 
 
+
 /**
  * Resolves {@code accel = auto}. The rule: KVM when {@code /dev/kvm} is readable and writable and this host is not
  * itself a guest; otherwise multi-threaded TCG (one host thread per vCPU). A host whose CPU flags include

@@ -8,6 +8,7 @@ import dev.vmsup.supervisor.config.SupervisorConfig;
 
 
 
+
 /**
  * The QEMU argv for a sandbox (an argument list, never a shell line): named threads, paused start, QMP socket,
  * hotplug-ready topology (one socket per possible vCPU), q35, the accelerator, no default devices or display,

@@ -8,6 +8,7 @@ import dev.vmsup.supervisor.config.SupervisorConfig;
 
 
 
+
 /**
  * Starts the VM process from its argv. The supervisor places itself first, so whatever this starts is born in
  * the VM's cgroup. The default runs the argv as a process (never through a shell); tests substitute a stand-in.

@@ -27,7 +27,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.internal.CgroupFiles;
-import dev.vmsup.supervisor.ctl.UnixHttpClient;
 import dev.vmsup.supervisor.ctl.UnixHttpClient.Response;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.testing.ContractCheckingClient;

@@ -251,7 +251,7 @@ class AdversarialRunTest {
             ProcessIdentity asQemu = ProcessIdentity.of(Path.of("/proc"), bystander.pid());
             new StateFile("forged", null, asQemu, null, "v1", List.copyOf(SandboxFixture.ALL_V1),
                     List.of("/", f.parent().toString()), List.of("/", f.parent().child("unrelated").toString()),
-                    List.of(innocent.toString(), "/etc/hostname"), true).write(dir);
+                    List.of(innocent.toString(), "/etc/hostname"), true, null).write(dir);
 
             InProcessCli cleanup = InProcessCli.run("cleanup", "--id", "forged", "--state-dir", dir.toString());
             assertThat(cleanup.code()).isEqualTo(ExitCodes.FAILURE);

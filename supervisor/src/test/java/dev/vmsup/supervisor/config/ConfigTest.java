@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,5 +176,34 @@ class ConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("qmp_command_timeout must be 1..3600");
         assertThatThrownBy(() -> ConfigLoader.load(toml("[vmsup]\nquit_timeout = \"5s\"\n")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("quit_timeout");
+    }
+
+    @Test
+    void systemdCgroupIsKatasKeyWithAuto() throws IOException {
+        Settings s = ConfigLoader.load(toml("""
+                [runtime]
+                systemd_cgroup = true
+                [vmsup]
+                cgroup_parent = "kubepods-burstable-pod1.slice:cri-containerd:abc"
+                """)).qemuPath("/bin/true");
+        SupervisorConfig c = s.resolve("sd");
+        assertThat(c.systemdCgroup()).isEqualTo(SystemdCgroup.ON);
+        assertThat(c.systemdScope()).isEqualTo(new dev.vmsup.cgroupfs.SystemdPath.Scope(
+                "kubepods-burstable-pod1.slice", "cri-containerd-abc.scope"));
+        assertThat(withFakeQemu().resolve("sd").systemdCgroup()).as("default").isEqualTo(SystemdCgroup.AUTO);
+        assertThat(ConfigLoader.load(toml("[runtime]\nsystemd_cgroup = \"auto\"\n")).qemuPath("/bin/true")
+                .resolve("sd").systemdCgroup()).isEqualTo(SystemdCgroup.AUTO);
+        assertThatThrownBy(() -> withFakeQemu().systemdCgroup(SystemdCgroup.ON).resolve("sd"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("needs cgroup_parent in the systemd form");
+        assertThatThrownBy(() -> ConfigLoader.load(toml("[runtime]\nsystemd_cgroup = \"maybe\"\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("expected off, on or auto");
+    }
+
+    @Test
+    void aSliceSystemdRefusesIsAConfigError() {
+        for (String parent : List.of("foobar@waldo.slice:vmsup:x", "foo@@bar.slice:vmsup:x", "foobar@.slice:vmsup:x")) {
+            assertThatThrownBy(() -> withFakeQemu().cgroupParent(parent).resolve("sd")).as(parent)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("cgroup_parent");
+        }
     }
 }

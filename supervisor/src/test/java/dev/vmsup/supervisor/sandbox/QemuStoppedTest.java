@@ -16,6 +16,7 @@ import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 
 
+
 /**
  * Issue 18, finding 6: QEMU stopped (SIGSTOP) past a QMP deadline, then continued. QEMU carries out the late
  * device_add; the sandbox must not keep its stale view nor leave the new vCPU thread outside the vcpu cgroup.

@@ -11,6 +11,7 @@ import dev.vmsup.supervisor.testing.SandboxFixture;
 
 
 
+
 /** A short soak in every test run ({@code scripts/soak --cycles 1000} is the long one). */
 class SoakTest {
     @TempDir

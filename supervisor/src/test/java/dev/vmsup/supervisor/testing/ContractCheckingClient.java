@@ -12,6 +12,7 @@ import com.atlassian.oai.validator.report.ValidationReport;
 
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
 
+
 /**
  * The API tests' client: every reply it gets is checked against {@code docs/openapi.json} (Atlassian's
  * swagger-request-validator), and so is every request: one the contract refuses (the tests send some on purpose)

@@ -16,6 +16,7 @@ import dev.vmsup.supervisor.cli.Main;
 
 
 
+
 /** {@code vmsup} run as its own process (a child JVM on the test classpath), its stderr collected. */
 public final class VmsupProcess implements AutoCloseable {
     private static final Pattern STARTED = Pattern.compile("vmsup: sandbox \\S+ \\w+: QEMU pid (\\d+)");
