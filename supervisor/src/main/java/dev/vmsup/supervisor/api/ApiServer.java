@@ -19,12 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupException;
-import dev.vmsup.supervisor.SupervisorException;
-import dev.vmsup.supervisor.config.ContainerId;
-import dev.vmsup.supervisor.resources.ContainersFile;
-import dev.vmsup.supervisor.sandbox.ResizeException;
-import dev.vmsup.supervisor.sandbox.Sandbox;
-import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -35,6 +29,12 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+import dev.vmsup.supervisor.SupervisorException;
+import dev.vmsup.supervisor.config.ContainerId;
+import dev.vmsup.supervisor.resources.ContainersFile;
+import dev.vmsup.supervisor.sandbox.ResizeException;
+import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 /**
  * The control API: HTTP/1.1 + JSON on a unix socket (mode 0600), for the one sandbox this vmsup runs. Peers whose

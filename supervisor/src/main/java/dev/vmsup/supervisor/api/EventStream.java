@@ -7,13 +7,13 @@ import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.vmsup.supervisor.sandbox.Sandbox;
-import dev.vmsup.supervisor.sandbox.SandboxEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.sandbox.SandboxEvent;
 
 /**
  * One client of {@code GET /v1/events}: newline-delimited JSON, one object per event, for as long as the client

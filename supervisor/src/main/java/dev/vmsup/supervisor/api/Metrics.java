@@ -5,13 +5,13 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 import dev.vmsup.cgroupfs.CgroupStats;
-import dev.vmsup.supervisor.SupervisorEvents;
-import dev.vmsup.supervisor.sandbox.Sandbox;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.vmsup.supervisor.SupervisorEvents;
+import dev.vmsup.supervisor.sandbox.Sandbox;
 
 /** The sandbox's metrics in a Micrometer Prometheus registry, scraped by {@code GET /metrics}. */
 public final class Metrics implements SupervisorEvents {

@@ -16,16 +16,17 @@ import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Hierarchy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.config.Accel;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.config.SupervisorConfig;
+import dev.vmsup.supervisor.systemd.SystemdManager;
 import dev.vmsup.supervisor.vm.AccelProbe;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code vmsup check}: what this host offers a sandbox, and whether one could run. Changes nothing. */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -93,6 +94,9 @@ final class CheckCommand implements Callable<Integer> {
                 nested ? ", running under a hypervisor (nested)" : "");
         AccelProbe.Decision auto = AccelProbe.decide(Accel.AUTO, proc);
         out.printf("%-16s picks %s: %s%n", "accel=auto", auto.accel(), auto.why());
+        out.printf("%-16s %s%n", "systemd", SystemdManager.runsThisHost(proc)
+                ? "PID 1 is systemd with its bus: a systemd-form parent becomes a delegated scope (systemd_cgroup=auto)"
+                : "PID 1 is not systemd: cgroups are made directly (systemd_cgroup=auto)");
         tool(out, problems, "qemu", Path.of(settings.qemuPath()), "--version", true);
         tool(out, problems, "virtiofsd", Path.of(settings.virtiofsDaemon()), "--version", false);
         if (problems.isEmpty()) {

@@ -11,6 +11,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.vmsup.cgroupfs.CgroupHost;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.SandboxId;
@@ -20,11 +25,6 @@ import dev.vmsup.supervisor.state.ProcessIdentity;
 import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.state.StateFile;
 import dev.vmsup.supervisor.systemd.SystemdManager;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code vmsup cleanup}: removes what a dead supervisor left behind, from its state file. */
 @Command(name = "cleanup", mixinStandardHelpOptions = true,

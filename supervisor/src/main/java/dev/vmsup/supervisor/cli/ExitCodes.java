@@ -23,6 +23,7 @@ import dev.vmsup.supervisor.sandbox.Termination;
 
 
 
+
 /** What {@code vmsup} exits with. */
 public final class ExitCodes {
     /** QEMU ended cleanly (guest power-off, or a stop that was asked for). */

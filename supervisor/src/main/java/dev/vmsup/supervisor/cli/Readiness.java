@@ -12,12 +12,12 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.vmsup.supervisor.config.ConfigException;
-import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
+import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 /**
  * Tells the process that spawned vmsup when the sandbox is ready (every vCPU placed, limits applied, the API

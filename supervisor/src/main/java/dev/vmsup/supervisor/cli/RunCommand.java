@@ -9,6 +9,11 @@ import java.util.function.Consumer;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
+import jnr.posix.POSIXFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.Accel;
 import dev.vmsup.supervisor.config.ConfigException;
@@ -19,11 +24,6 @@ import dev.vmsup.supervisor.config.SystemdCgroup;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.ContainersFile;
 import dev.vmsup.supervisor.sandbox.StopRequest;
-import jnr.posix.POSIXFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code vmsup run}: runs one sandbox in the foreground until QEMU exits or a signal asks it to stop. */
 @Command(name = "run", mixinStandardHelpOptions = true,

@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vmsup.cgroupfs.CgroupHost;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
 import dev.vmsup.supervisor.config.SupervisorConfig;
@@ -16,8 +18,6 @@ import dev.vmsup.supervisor.sandbox.SandboxStartup;
 import dev.vmsup.supervisor.sandbox.StopRequest;
 import dev.vmsup.supervisor.sandbox.Termination;
 import dev.vmsup.supervisor.vm.VmLauncher;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 
 /**
  * The composition root of {@code vmsup run}: it owns the one Vert.x event loop, the sandbox and the control API,

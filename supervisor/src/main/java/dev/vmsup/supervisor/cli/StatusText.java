@@ -27,6 +27,7 @@ import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 
 
+
 /** Human-readable lines about a running sandbox, for the terminal. */
 final class StatusText {
     private StatusText() {

@@ -1,7 +1,7 @@
 package dev.vmsup.supervisor.cli;
 
-import dev.vmsup.supervisor.ctl.CtlCommand;
 import picocli.CommandLine.Command;
+import dev.vmsup.supervisor.ctl.CtlCommand;
 
 /** {@code vmsup}: the top-level command. */
 @Command(name = "vmsup", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,

@@ -13,16 +13,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CpuList;
-import dev.vmsup.supervisor.config.ConfigException;
-import dev.vmsup.supervisor.config.ContainerId;
-import dev.vmsup.supervisor.config.SandboxId;
-import dev.vmsup.supervisor.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.config.ContainerId;
+import dev.vmsup.supervisor.config.SandboxId;
+import dev.vmsup.supervisor.config.Settings;
 
 /** {@code vmsup ctl}: drives a running sandbox through its control API. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,

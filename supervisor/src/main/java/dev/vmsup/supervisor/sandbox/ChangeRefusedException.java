@@ -12,6 +12,7 @@ import dev.vmsup.supervisor.SupervisorException;
 
 
 
+
 /**
  * A container change the kernel or the limits' arithmetic refused. It was rolled back: the recorded containers
  * and the limits in force are as they were before the request.

@@ -3,11 +3,11 @@ package dev.vmsup.supervisor.sandbox;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
-
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.cgroups.ThreadPlacement;
 import dev.vmsup.supervisor.vm.CpuHotplugException;
 import dev.vmsup.supervisor.vm.QemuVm;
+
 
 
 

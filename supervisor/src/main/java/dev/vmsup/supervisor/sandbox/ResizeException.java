@@ -27,6 +27,7 @@ import dev.vmsup.supervisor.vm.CpuHotplugException;
 
 
 
+
 /**
  * A resize that stopped midway. The state stays consistent (every CPU that was added is placed and
  * counted); {@link #step()} names the step that failed.

@@ -11,10 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vmsup.cgroupfs.DeleteReport;
+import dev.vmsup.virtiofsd.Virtiofsd;
 import dev.vmsup.supervisor.cgroups.SandboxCgroups;
 import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.vm.QemuVm;
-import dev.vmsup.virtiofsd.Virtiofsd;
 
 /**
  * What one sandbox has made so far, filled in as start-up goes, and its removal: QEMU, virtiofsd, QMP, the files,

@@ -12,6 +12,10 @@ import org.slf4j.LoggerFactory;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupVersion;
 import dev.vmsup.cgroupfs.Hierarchy;
+import dev.vmsup.virtiofsd.CacheMode;
+import dev.vmsup.virtiofsd.Virtiofsd;
+import dev.vmsup.virtiofsd.VirtiofsdException;
+import io.vertx.core.Vertx;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.SandboxCgroups;
@@ -27,10 +31,6 @@ import dev.vmsup.supervisor.systemd.SystemdManager;
 import dev.vmsup.supervisor.vm.AccelProbe;
 import dev.vmsup.supervisor.vm.QemuVm;
 import dev.vmsup.supervisor.vm.VmLauncher;
-import dev.vmsup.virtiofsd.CacheMode;
-import dev.vmsup.virtiofsd.Virtiofsd;
-import dev.vmsup.virtiofsd.VirtiofsdException;
-import io.vertx.core.Vertx;
 
 /**
  * The start recipe of a sandbox, in the order of {@code cgroup-layout.md}: config, layout, checks, cgroups, state

@@ -4,10 +4,10 @@ import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.SandboxId;
 import dev.vmsup.supervisor.vm.QemuVm;
+
 
 
 

@@ -14,8 +14,8 @@ import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import dev.vmsup.supervisor.SupervisorException;
+
 
 
 

@@ -22,8 +22,8 @@ import org.freedesktop.dbus.interfaces.DBusInterface;
 import org.freedesktop.dbus.messages.DBusSignal;
 import org.freedesktop.dbus.types.UInt32;
 import org.freedesktop.dbus.types.Variant;
-
 import dev.vmsup.supervisor.SupervisorException;
+
 
 
 /**

@@ -3,8 +3,8 @@ package dev.vmsup.supervisor.vm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import dev.vmsup.supervisor.config.Accel;
+
 
 
 

@@ -26,6 +26,7 @@ import dev.vmsup.supervisor.SupervisorException;
 
 
 
+
 /** A CPU hotplug or unplug that QEMU refused or did not finish; {@link #step()} names the QMP step. */
 public final class CpuHotplugException extends SupervisorException {
     private final String step;

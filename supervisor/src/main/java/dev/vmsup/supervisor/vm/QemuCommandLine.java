@@ -3,8 +3,8 @@ package dev.vmsup.supervisor.vm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import dev.vmsup.supervisor.config.SupervisorConfig;
+
 
 
 

@@ -23,12 +23,12 @@ import dev.vmsup.qmp.QmpClient;
 import dev.vmsup.qmp.QmpCommands;
 import dev.vmsup.qmp.QmpOptions;
 import dev.vmsup.qmp.QmpStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.Deadlines;
 import dev.vmsup.supervisor.config.SupervisorConfig;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /**
  * One QEMU process and its QMP monitor: the VM seam (as qemu's {@code QEMUMachine}). It starts QEMU from the

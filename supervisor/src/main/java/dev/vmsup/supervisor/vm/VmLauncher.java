@@ -3,8 +3,8 @@ package dev.vmsup.supervisor.vm;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
-
 import dev.vmsup.supervisor.config.SupervisorConfig;
+
 
 
 

@@ -12,6 +12,7 @@ import dev.vmsup.supervisor.SupervisorException;
 
 
 
+
 /**
  * A QMP command got no reply within its deadline (QEMU stopped, overloaded or hung). QEMU may still carry it out
  * later, so what the supervisor knows of the VM must be read again from QEMU before it is trusted.

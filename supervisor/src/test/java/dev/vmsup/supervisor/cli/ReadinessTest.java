@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import jnr.unixsocket.UnixDatagramChannel;
+import jnr.unixsocket.UnixSocketAddress;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
@@ -29,8 +31,6 @@ import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 import dev.vmsup.supervisor.testing.VmsupProcess;
-import jnr.unixsocket.UnixDatagramChannel;
-import jnr.unixsocket.UnixSocketAddress;
 
 /**
  * How a runtime learns that a sandbox is ready without polling (issue 15): the --ready-fd line (a real pipe: a

@@ -22,10 +22,10 @@ import dev.vmsup.qmp.HotpluggableCpu;
 import dev.vmsup.qmp.QmpClient;
 import dev.vmsup.qmp.QmpCommands;
 import dev.vmsup.qmp.QmpOptions;
-import dev.vmsup.supervisor.ctl.UnixHttpClient;
-import dev.vmsup.supervisor.testing.SandboxFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import dev.vmsup.supervisor.ctl.UnixHttpClient;
+import dev.vmsup.supervisor.testing.SandboxFixture;
 
 /**
  * The benchmark behind {@code scripts/bench}: each figure measured in the same run as its floor, on real QEMU

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import dev.vmsup.supervisor.testing.SandboxFixture;
+
 
 
 

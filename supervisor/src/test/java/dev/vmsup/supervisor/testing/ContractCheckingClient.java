@@ -9,8 +9,8 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleRequest;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
-
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
+
 
 
 /**

@@ -3,8 +3,8 @@ package dev.vmsup.supervisor.testing;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-import dev.vmsup.supervisor.cli.Main;
 import picocli.CommandLine;
+import dev.vmsup.supervisor.cli.Main;
 
 /** Runs one {@code vmsup} command line in this JVM and keeps its exit code, stdout and stderr. */
 public record InProcessCli(int code, String out, String err) {

@@ -20,6 +20,8 @@ import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.cgroupfs.Prerequisites;
 import dev.vmsup.cgroupfs.TestParent;
 import dev.vmsup.cgroupfs.internal.SubtreeRemover;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
 import dev.vmsup.supervisor.config.Accel;
@@ -32,8 +34,6 @@ import dev.vmsup.supervisor.sandbox.SandboxStartup;
 import dev.vmsup.supervisor.sandbox.SandboxState;
 import dev.vmsup.supervisor.sandbox.StopRequest;
 import dev.vmsup.supervisor.vm.VmLauncher;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 
 /**
  * A unique test root cgroup and settings pointing a sandbox under it, sandboxes started there (on an event loop of
