@@ -88,19 +88,18 @@ public final class V2Hierarchy implements Hierarchy {
 
     @Override
     public Cgroup create(CgroupPath path) {
-        Path target = resolve(path);
-        Path dir = mount;
-        boolean created = false;
-        for (String component : path.components()) {
-            dir = dir.resolve(component);
-            created = CgroupFiles.mkdir(dir);
-        }
+        V2Cgroup cgroup = mkdirs(path);
         enableTopDown(path.parent(), wanted);
-        return new V2Cgroup(this, path, target, created);
+        return cgroup;
     }
 
     @Override
     public Cgroup createWithoutControllers(CgroupPath path) {
+        return mkdirs(path);
+    }
+
+    /** Makes {@code path} and its missing ancestors; "created" says whether the leaf itself was new. */
+    private V2Cgroup mkdirs(CgroupPath path) {
         Path target = resolve(path);
         Path dir = mount;
         boolean created = false;
