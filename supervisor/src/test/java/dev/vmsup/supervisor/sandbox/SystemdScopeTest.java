@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,14 +47,19 @@ class SystemdScopeTest {
         f = fixture;
     }
 
-    private static String run(String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return out;
+    /** Runs a systemd tool with a deadline (its output goes to a file: reading a pipe would wait without one). */
+    private String run(String... argv) throws Exception {
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", argv) + " did not answer within 30 s: "
+                    + Files.readString(out, StandardCharsets.UTF_8));
+        }
+        return Files.readString(out, StandardCharsets.UTF_8);
     }
 
-    private static Map<String, String> show(String unit) throws Exception {
+    private Map<String, String> show(String unit) throws Exception {
         Map<String, String> props = new LinkedHashMap<>();
         for (String line : run("systemctl", "show", unit, "-p", "ControlGroup", "-p", "Delegate", "-p",
                 "ActiveState", "-p", "LoadState").split("\n")) {
@@ -66,6 +72,7 @@ class SystemdScopeTest {
     }
 
     @ParameterizedTest(name = "sandbox_cgroup_only={0}")
+    @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @ValueSource(booleans = {false, true})
     void theSandboxLivesInADelegatedScopeSystemdKnowsAndLeavesWithIt(boolean sandboxCgroupOnly) throws Exception {
         String id = sandboxCgroupOnly ? "sdonly" : "sdovh";
