@@ -307,6 +307,7 @@ class V1HierarchyTest {
             assertThat(s.cpuThrottledPeriods()).isNotNull();
             assertThat(s.memoryCurrentBytes()).isNotNull().isGreaterThanOrEqualTo(0);
             assertThat(s.memoryAnonBytes()).isNotNull();
+            assertThat(s.memoryFileBytes()).isNotNull();
             assertThat(s.pidsCurrent()).isEqualTo(1);
         }
     }

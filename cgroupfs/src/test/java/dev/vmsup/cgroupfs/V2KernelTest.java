@@ -140,6 +140,7 @@ class V2KernelTest {
             assertThat(s.cpuThrottledUs()).isNotNull();
             assertThat(s.memoryCurrentBytes()).isPositive();
             assertThat(s.memoryAnonBytes()).isNotNull();
+            assertThat(s.memoryFileBytes()).isNotNull();
             assertThat(s.pidsCurrent()).isEqualTo(1);
         }
     }

@@ -64,7 +64,7 @@ class V2ParsingAndReportsOnTempDirLayoutTest {
     @Test
     void parsesV2Stats() {
         CgroupStats s = v2.load(CgroupPath.of("/pod")).stats();
-        assertThat(s).isEqualTo(new CgroupStats(1500L, 2500L, 3L, 4194304L, 1048576L, 7L));
+        assertThat(s).isEqualTo(new CgroupStats(1500L, 2500L, 3L, 4194304L, 1048576L, 2097152L, 7L));
     }
 
     @Test

@@ -189,8 +189,9 @@ final class V1Cgroup implements Cgroup {
         Long memCurrent = optional("memory", "memory.usage_in_bytes", CgroupFiles::readLong);
         Map<String, Long> memStat = optional("memory", "memory.stat", CgroupFiles::readKeyed);
         Long anon = memStat == null ? null : memStat.get("total_rss");
+        Long file = memStat == null ? null : memStat.get("total_cache");
         Long pids = optional("pids", "pids.current", CgroupFiles::readLong);
-        return new CgroupStats(usage, throttledUs, throttledPeriods, memCurrent, anon, pids);
+        return new CgroupStats(usage, throttledUs, throttledPeriods, memCurrent, anon, file, pids);
     }
 
     private <T> T optional(String controller, String name, Function<Path, T> reader) {

@@ -151,6 +151,7 @@ final class V2Cgroup implements Cgroup {
                 cpu == null ? null : cpu.get("nr_throttled"),
                 optional("memory.current", CgroupFiles::readLong),
                 mem == null ? null : mem.get("anon"),
+                mem == null ? null : mem.get("file"),
                 optional("pids.current", CgroupFiles::readLong));
     }
 

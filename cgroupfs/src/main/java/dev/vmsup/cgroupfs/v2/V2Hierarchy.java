@@ -32,7 +32,7 @@ import dev.vmsup.cgroupfs.internal.TaskMover;
  */
 public final class V2Hierarchy implements Hierarchy {
     /** The controllers that work in threaded cgroups and that placement uses. */
-    static final Set<String> THREADED_CONTROLLERS = Set.of("cpu", "cpuset");
+    static final Set<String> THREADED_CONTROLLERS = Set.of("cpu", "cpuset", "pids");
     /** The controllers vmsup writes limits for, when the host has them. */
     public static final Set<String> DEFAULT_CONTROLLERS = Set.of("cpu", "cpuset", "memory", "pids");
 
