@@ -28,7 +28,7 @@ class LayeringTest {
             Map.entry("sandbox", 5),
             Map.entry("cgroups", 4),
             Map.entry("vm", 3), Map.entry("state", 3), Map.entry("resources", 3), Map.entry("ctl", 3),
-            Map.entry("systemd", 3),
+            Map.entry("systemd", 3), Map.entry("process", 3), Map.entry("usage", 3),
             Map.entry("config", 2),
             Map.entry("", 1));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?" + Pattern.quote(BASE)

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.vmsup.cgroupfs.CgroupException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -55,10 +54,12 @@ public final class ApiServer implements AutoCloseable {
             "PUT /v1/containers/{cid}",
             "DELETE /v1/containers/{cid}",
             "GET /v1/stats",
+            "GET /v1/overhead",
             "GET /v1/events",
             "GET /metrics");
 
     private final Sandbox sandbox;
+    private final UsageRoutes usage;
     private final Path socket;
     private final Metrics metrics;
     private final ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
@@ -72,6 +73,7 @@ public final class ApiServer implements AutoCloseable {
 
     private ApiServer(Sandbox sandbox, Metrics metrics, Path socket, ConnectionGuard guard) {
         this.sandbox = sandbox;
+        this.usage = new UsageRoutes(sandbox);
         this.socket = socket;
         this.metrics = metrics;
         this.guard = guard;
@@ -183,7 +185,8 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/sandbox/actions" -> only(req, m, HttpMethod.PUT, () -> action(req, body));
             case "/v1/containers" -> only(req, m, HttpMethod.GET,
                     () -> json(req, 200, Json.containers(sandbox.snapshot().containers())));
-            case "/v1/stats" -> only(req, m, HttpMethod.GET, () -> json(req, 200, Json.stats(sandbox.stats())));
+            case "/v1/stats" -> only(req, m, HttpMethod.GET, () -> usage.stats(req));
+            case "/v1/overhead" -> only(req, m, HttpMethod.GET, () -> usage.overhead(req));
             case "/v1/events" -> only(req, m, HttpMethod.GET, () -> streams.add(EventStream.open(req, sandbox, streams::remove)));
             case "/metrics" -> only(req, m, HttpMethod.GET, () -> req.response()
                     .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -312,7 +315,7 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
-    private static void json(HttpServerRequest req, int status, JsonNode body) {
+    static void json(HttpServerRequest req, int status, JsonNode body) {
         try {
             req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .end(Json.MAPPER.writeValueAsString(body));
@@ -321,7 +324,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static void error(HttpServerRequest req, ApiException e) {
+    static void error(HttpServerRequest req, ApiException e) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("error", e.code).put("message", e.getMessage());
         o.setAll(e.details);
         json(req, e.status, o);

@@ -157,34 +157,37 @@ final class Json {
         o.put("cpu_throttled_periods", s.cpuThrottledPeriods());
         o.put("memory_current_bytes", s.memoryCurrentBytes());
         o.put("memory_anon_bytes", s.memoryAnonBytes());
+        o.put("memory_file_bytes", s.memoryFileBytes());
         o.put("pids_current", s.pidsCurrent());
         return o;
     }
 
     /**
      * Everything of the sandbox outside the vcpu cgroup: the overhead cgroup plus what the sandbox cgroup holds
-     * beyond its vcpu child. What operators size PodOverhead from.
+     * beyond its vcpu child. A figure the vcpu cgroup does not have (a threaded v2 cgroup has no memory: its threads'
+     * pages are their process's) counts as zero there, so the sandbox's share is never dropped.
      */
     static CgroupStats overhead(Map<String, CgroupStats> s) {
         CgroupStats sandbox = s.get("sandbox");
         CgroupStats vcpu = s.get("vcpu");
-        CgroupStats ovh = s.get("overhead");
+        CgroupStats ovh = s.get("overhead") == null ? new CgroupStats(null, null, null, null, null, null, null)
+                : s.get("overhead");
         return new CgroupStats(
-                outside(sandbox.cpuUsageUs(), vcpu.cpuUsageUs(), ovh == null ? null : ovh.cpuUsageUs()),
-                outside(sandbox.cpuThrottledUs(), vcpu.cpuThrottledUs(), ovh == null ? null : ovh.cpuThrottledUs()),
-                outside(sandbox.cpuThrottledPeriods(), vcpu.cpuThrottledPeriods(),
-                        ovh == null ? null : ovh.cpuThrottledPeriods()),
-                outside(sandbox.memoryCurrentBytes(), vcpu.memoryCurrentBytes(),
-                        ovh == null ? null : ovh.memoryCurrentBytes()),
-                outside(sandbox.memoryAnonBytes(), vcpu.memoryAnonBytes(), ovh == null ? null : ovh.memoryAnonBytes()),
-                outside(sandbox.pidsCurrent(), vcpu.pidsCurrent(), ovh == null ? null : ovh.pidsCurrent()));
+                outside(sandbox.cpuUsageUs(), vcpu.cpuUsageUs(), ovh.cpuUsageUs()),
+                outside(sandbox.cpuThrottledUs(), vcpu.cpuThrottledUs(), ovh.cpuThrottledUs()),
+                outside(sandbox.cpuThrottledPeriods(), vcpu.cpuThrottledPeriods(), ovh.cpuThrottledPeriods()),
+                outside(sandbox.memoryCurrentBytes(), vcpu.memoryCurrentBytes(), ovh.memoryCurrentBytes()),
+                outside(sandbox.memoryAnonBytes(), vcpu.memoryAnonBytes(), ovh.memoryAnonBytes()),
+                outside(sandbox.memoryFileBytes(), vcpu.memoryFileBytes(), ovh.memoryFileBytes()),
+                outside(sandbox.pidsCurrent(), vcpu.pidsCurrent(), ovh.pidsCurrent()));
     }
 
-    private static Long outside(Long sandbox, Long vcpu, Long overhead) {
-        if (sandbox == null || vcpu == null) {
+    /** (sandbox - vcpu) + overhead, each part left out only where the cgroup that has it is absent. */
+    static Long outside(Long sandbox, Long vcpu, Long overhead) {
+        Long inSandbox = sandbox == null ? null : Math.max(0, sandbox - (vcpu == null ? 0 : vcpu));
+        if (inSandbox == null) {
             return overhead;
         }
-        long inSandbox = Math.max(0, sandbox - vcpu);
         return overhead == null ? inSandbox : inSandbox + overhead;
     }
 }

@@ -1,6 +1,7 @@
 package dev.vmsup.supervisor.api;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
@@ -12,6 +13,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.sandbox.Sandbox;
+import dev.vmsup.supervisor.usage.OverheadReport;
+import dev.vmsup.supervisor.usage.ProcessMemory;
+import dev.vmsup.supervisor.usage.UsageSample;
+import dev.vmsup.supervisor.usage.UsageSampler;
 
 /** The sandbox's metrics in a Micrometer Prometheus registry, scraped by {@code GET /metrics}. */
 public final class Metrics implements SupervisorEvents {
@@ -43,6 +48,7 @@ public final class Metrics implements SupervisorEvents {
         unconstrained = Timer.builder("vmsup_vcpu_unconstrained")
                 .description("from a hotplugged vCPU's device_add reply to its thread being in the vcpu cgroup")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        usageGauges(s);
         for (String cgroup : new String[] {"sandbox", "vcpu", "overhead"}) {
             usage(s, cgroup, "vmsup_cgroup_cpu_usage_seconds", st -> st.cpuUsageUs() == null ? Double.NaN
                     : st.cpuUsageUs() / 1e6);
@@ -50,7 +56,53 @@ public final class Metrics implements SupervisorEvents {
                     : st.memoryCurrentBytes());
             usage(s, cgroup, "vmsup_cgroup_cpu_throttled_seconds", st -> st.cpuThrottledUs() == null ? Double.NaN
                     : st.cpuThrottledUs() / 1e6);
+            usage(s, cgroup, "vmsup_cgroup_memory_anon_bytes", st -> orNaN(st.memoryAnonBytes()));
+            usage(s, cgroup, "vmsup_cgroup_memory_file_bytes", st -> orNaN(st.memoryFileBytes()));
+            usage(s, cgroup, "vmsup_cgroup_pids", st -> orNaN(st.pidsCurrent()));
         }
+    }
+
+    private static double orNaN(Long v) {
+        return v == null ? Double.NaN : v;
+    }
+
+    /**
+     * The usage sampler's figures, from its latest kept sample (a scrape never reads /proc itself): CPU per thread
+     * group, memory per process, the overhead and the recommended podFixed over the last minute (margin 20%).
+     */
+    private void usageGauges(Sandbox s) {
+        for (String group : UsageSample.CPU_GROUPS) {
+            Gauge.builder("vmsup_process_cpu_seconds", s, x -> latest(x, u -> u.cpuMicros().get(group) / 1e6))
+                    .description("CPU time used so far, by thread group").tag("group", group).register(registry);
+        }
+        Map<String, ToDoubleFunction<ProcessMemory>> kinds = Map.of("pss", ProcessMemory::pss, "rss",
+                ProcessMemory::rss, "anon", ProcessMemory::anon, "file_pss", ProcessMemory::pssFile,
+                "guest_ram_pss", ProcessMemory::guestPss);
+        for (String process : UsageSample.PROCESSES) {
+            kinds.forEach((kind, value) -> Gauge.builder("vmsup_process_memory_bytes", s,
+                    x -> latest(x, u -> value.applyAsDouble(u.memory().get(process)))).tag("process", process)
+                    .tag("kind", kind).register(registry));
+        }
+        Gauge.builder("vmsup_overhead_memory_bytes", s, x -> latest(x, UsageSample::overheadMemoryBytes))
+                .description("PSS of vmsup, virtiofsd and QEMU outside the guest's RAM").register(registry);
+        Gauge.builder("vmsup_podfixed_memory_bytes", s, x -> advice(x, r -> r.recommendedMemoryBytes()))
+                .description("recommended RuntimeClass overhead.podFixed.memory (last minute, margin 20%)")
+                .register(registry);
+        Gauge.builder("vmsup_podfixed_cpu_cores", s, x -> advice(x, r -> r.recommendedCpuMillicores() / 1000.0))
+                .description("recommended RuntimeClass overhead.podFixed.cpu (last minute, margin 20%)")
+                .register(registry);
+    }
+
+    private static double latest(Sandbox s, ToDoubleFunction<UsageSample> value) {
+        UsageSampler u = s.usage();
+        List<UsageSample> recent = u == null ? List.of() : u.recent(UsageSampler.INTERVAL.multipliedBy(2));
+        return recent.isEmpty() ? Double.NaN : value.applyAsDouble(recent.get(recent.size() - 1));
+    }
+
+    private static double advice(Sandbox s, ToDoubleFunction<OverheadReport> value) {
+        UsageSampler u = s.usage();
+        List<UsageSample> recent = u == null ? List.of() : u.recent(Duration.ofSeconds(60));
+        return recent.size() < 2 ? Double.NaN : value.applyAsDouble(OverheadReport.of(recent, u.subjects(), 20));
     }
 
     private Timer resizeTimer(String result) {

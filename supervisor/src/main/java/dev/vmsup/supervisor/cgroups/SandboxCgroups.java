@@ -53,12 +53,17 @@ public final class SandboxCgroups {
      * the way) and the sandbox's own cgroups do not exist yet.
      */
     public static void check(Hierarchy hierarchy, CgroupLayout layout) {
+        check(hierarchy, layout, null);
+    }
+
+    /** As {@link #check}, with {@code adopted} (the supervisor's own cgroup, made before) allowed to exist. */
+    public static void check(Hierarchy hierarchy, CgroupLayout layout, CgroupPath adopted) {
         hierarchy.exists(layout.parent());
         if (layout.overheadRoot() != null) {
             hierarchy.exists(layout.overheadRoot());
         }
         for (CgroupPath own : ownPaths(layout)) {
-            if (hierarchy.exists(own)) {
+            if (!own.equals(adopted) && hierarchy.exists(own)) {
                 throw new SupervisorException("cgroup " + own + " already exists: another vmsup runs with this id, "
                         + "or one died without cleaning up (vmsup cleanup)");
             }
@@ -78,11 +83,50 @@ public final class SandboxCgroups {
      */
     public static SandboxCgroups createInScope(Hierarchy hierarchy, CgroupLayout layout, int selfPid,
             Map<String, CgroupPath> origin) {
-        Cgroup home = hierarchy.createWithoutControllers(layout.supervisor());
+        makeHome(hierarchy, layout, selfPid, true);
+        return createAround(hierarchy, layout, selfPid, origin);
+    }
+
+    /**
+     * Makes the supervisor's own cgroup, which must not exist (in a systemd scope without controllers, which the
+     * scope cannot enable while it holds a process), and moves this process into it. Undone by {@link #unmakeHome}.
+     */
+    public static void makeHome(Hierarchy hierarchy, CgroupLayout layout, int selfPid, boolean inScope) {
+        Cgroup home = inScope ? hierarchy.createWithoutControllers(layout.supervisor())
+                : hierarchy.create(layout.supervisor());
         if (!home.created()) {
-            throw new SupervisorException("cgroup " + layout.supervisor() + " already exists in the new scope");
+            throw new SupervisorException("cgroup " + layout.supervisor() + " appeared while this sandbox was being "
+                    + "created: another vmsup runs with this id");
         }
-        home.addProcess(selfPid);
+        try {
+            home.addProcess(selfPid);
+        } catch (RuntimeException e) {
+            home.delete();
+            throw e;
+        }
+    }
+
+    /** Puts this process back at {@code origin} and removes the supervisor's own cgroup made by {@link #makeHome}. */
+    public static void unmakeHome(Hierarchy hierarchy, CgroupLayout layout, int selfPid, Map<String, CgroupPath> origin) {
+        try {
+            hierarchy.returnTo(origin, selfPid);
+        } finally {
+            if (hierarchy.exists(layout.supervisor())) {
+                hierarchy.load(layout.supervisor()).delete();
+            }
+        }
+    }
+
+    /**
+     * Creates the sandbox's cgroups around the supervisor's own, made earlier by {@link #makeHome} (in this image, or
+     * in the one this process re-executed from) with this process in it; {@code origin} is where it was before.
+     */
+    public static SandboxCgroups createAround(Hierarchy hierarchy, CgroupLayout layout, int selfPid,
+            Map<String, CgroupPath> origin) {
+        if (!hierarchy.isPlaced(layout.supervisor(), selfPid, selfPid)) {
+            throw new SupervisorException("vmsup (pid " + selfPid + ") is in " + hierarchy.placementOf(selfPid, selfPid)
+                    + ", not in its own cgroup " + layout.supervisor());
+        }
         return create(hierarchy, layout, selfPid, origin, layout.supervisor());
     }
 

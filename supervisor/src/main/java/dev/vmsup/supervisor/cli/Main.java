@@ -1,6 +1,7 @@
 package dev.vmsup.supervisor.cli;
 
 import picocli.CommandLine;
+import dev.vmsup.supervisor.process.Rebirth;
 
 /** Entry point of the {@code vmsup} command. */
 public final class Main {
@@ -8,6 +9,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Rebirth.allowForThisProcess(); // this JVM is vmsup's own: run may re-execute it in its cgroup
         System.exit(commandLine().execute(args));
     }
 

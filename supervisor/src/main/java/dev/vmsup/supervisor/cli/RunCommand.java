@@ -21,6 +21,7 @@ import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.config.SystemdCgroup;
+import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.ContainersFile;
 import dev.vmsup.supervisor.sandbox.StopRequest;
@@ -112,7 +113,11 @@ public final class RunCommand implements Callable<Integer> {
         // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made), and every file
         // vmsup or its children create (state, sockets, serial log) is private whatever umask it was given
         StopRequest stop = new StopRequest();
-        Signals.onTermination(stop::request);
+        if (Rebirth.born() != null) {
+            Rebirth.afterBirth(() -> Signals.onTermination(stop::request)); // a signal that came across exec lands now
+        } else {
+            Signals.onTermination(stop::request);
+        }
         POSIXFactory.getNativePOSIX().umask(0077);
         PrintWriter err = spec.commandLine().getErr();
         Readiness readiness;
@@ -134,7 +139,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         RunningSandbox run;
         try {
-            run = RunningSandbox.start(cfg, resources, host, stop);
+            run = RunningSandbox.start(cfg, resources, host, stop, Rebirth.forRun(host.procRoot(), readyFd,
+                    () -> Signals.onTermination(stop::request)));
         } catch (StopRequest.StartupStoppedException e) {
             return refuse(err, readiness, "sandbox " + cfg.id() + ": " + e.getMessage(), ExitCodes.OK);
         } catch (ConfigException | InvalidCgroupPathException e) {

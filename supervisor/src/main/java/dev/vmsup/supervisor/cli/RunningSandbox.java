@@ -12,6 +12,7 @@ import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
 import dev.vmsup.supervisor.config.SupervisorConfig;
+import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxStartup;
@@ -26,22 +27,28 @@ import dev.vmsup.supervisor.vm.VmLauncher;
 final class RunningSandbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunningSandbox.class);
 
-    private final Vertx vertx;
+    private Vertx vertx;
     private Sandbox sandbox;
     private ApiServer api;
     private boolean closed;
 
-    private RunningSandbox(Vertx vertx) {
-        this.vertx = vertx;
-    }
-
-    /** Starts the sandbox, then its API when the config has a socket; on failure closes what was started. */
+    /**
+     * Prepares the sandbox (re-executing this process in its own cgroup first when {@code rebirth} is enabled), then
+     * starts the event loop, the sandbox and its API when the config has a socket; on failure closes what was started.
+     */
     static RunningSandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
-            StopRequest stop) {
-        RunningSandbox run = new RunningSandbox(Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
-                .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)));
+            StopRequest stop, Rebirth rebirth) {
+        SandboxStartup.Prepared prepared = SandboxStartup.prepare(config, containers, host, stop, rebirth);
+        RunningSandbox run = new RunningSandbox();
         try {
-            run.sandbox = SandboxStartup.start(config, containers, host, run.vertx, VmLauncher.PROCESS, stop);
+            run.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
+                    .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+        } catch (RuntimeException e) {
+            prepared.abandon();
+            throw e;
+        }
+        try {
+            run.sandbox = SandboxStartup.launch(prepared, run.vertx, VmLauncher.PROCESS, stop);
             if (config.apiSocket() != null) {
                 run.api = ApiServer.start(run.vertx, run.sandbox, Metrics.attachTo(run.sandbox), config.apiSocket());
             }
@@ -75,6 +82,9 @@ final class RunningSandbox implements AutoCloseable {
         }
         if (sandbox != null) {
             sandbox.teardown();
+        }
+        if (vertx == null) {
+            return;
         }
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);

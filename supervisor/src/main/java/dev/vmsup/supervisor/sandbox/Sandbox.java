@@ -22,6 +22,7 @@ import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.resources.ContainerResources;
+import dev.vmsup.supervisor.usage.UsageSampler;
 import dev.vmsup.supervisor.resources.MergedResources;
 import dev.vmsup.supervisor.resources.ResourceMerger;
 import dev.vmsup.supervisor.vm.QemuVm;
@@ -168,6 +169,11 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Usage of the sandbox's cgroups: "sandbox", "vcpu" and, when it exists, "overhead". */
+    /** The sampler of this sandbox's processes (CPU, memory), the overhead advisor's source. */
+    public UsageSampler usage() {
+        return parts.usage;
+    }
+
     public Map<String, CgroupStats> stats() {
         return parts.cgroups.stats();
     }

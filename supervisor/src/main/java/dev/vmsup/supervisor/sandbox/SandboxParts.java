@@ -14,6 +14,7 @@ import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.virtiofsd.Virtiofsd;
 import dev.vmsup.supervisor.cgroups.SandboxCgroups;
 import dev.vmsup.supervisor.state.StateDir;
+import dev.vmsup.supervisor.usage.UsageSampler;
 import dev.vmsup.supervisor.vm.QemuVm;
 
 /**
@@ -29,6 +30,7 @@ final class SandboxParts {
     private final Set<Path> ownFiles = new LinkedHashSet<>();
     Virtiofsd virtiofsd;
     QemuVm vm;
+    UsageSampler usage;
     /** Completes once QEMU's exit has been published as an event. */
     java.util.concurrent.CompletableFuture<Void> qemuExitReported = java.util.concurrent.CompletableFuture.completedFuture(null);
 
@@ -50,6 +52,9 @@ final class SandboxParts {
      * {@code vmsup cleanup} can finish the job. Returns the cgroups that could not be removed.
      */
     List<DeleteReport.Failure> remove() {
+        if (usage != null) {
+            usage.close();
+        }
         if (vm != null) {
             vm.kill();
         }

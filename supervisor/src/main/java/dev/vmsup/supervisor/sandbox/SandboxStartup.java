@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vmsup.cgroupfs.CgroupHost;
+import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.CgroupVersion;
 import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.virtiofsd.CacheMode;
@@ -27,7 +28,10 @@ import dev.vmsup.supervisor.state.Cleanup;
 import dev.vmsup.supervisor.state.ProcessIdentity;
 import dev.vmsup.supervisor.state.StateDir;
 import dev.vmsup.supervisor.state.StateFile;
+import dev.vmsup.supervisor.process.Birth;
+import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.systemd.SystemdManager;
+import dev.vmsup.supervisor.usage.UsageSampler;
 import dev.vmsup.supervisor.vm.AccelProbe;
 import dev.vmsup.supervisor.vm.QemuVm;
 import dev.vmsup.supervisor.vm.VmLauncher;
@@ -52,35 +56,66 @@ public final class SandboxStartup {
 
     /**
      * As {@link #start(SupervisorConfig, Map, CgroupHost, Vertx)}, with the way the VM process starts replaced and
-     * the stop request the caller's signal handlers already feed.
+     * the stop request the caller's signal handlers already feed. Never re-executes this process.
      */
     public static Sandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
             Vertx vertx, VmLauncher launcher, StopRequest stop) {
+        return launch(prepare(config, containers, host, stop, Rebirth.disabled()), vertx, launcher, stop);
+    }
+
+    /**
+     * The first half of the recipe: the lock, the checks, the intent recorded, the sandbox's cgroups (through systemd
+     * where it runs the host) with this process in its own. With {@code rebirth} enabled, this process makes its own
+     * cgroup, moves in and re-executes itself there (this call then never returns); the new image, born in that
+     * cgroup ({@link Rebirth#born}), adopts it and makes the rest.
+     */
+    public static Prepared prepare(SupervisorConfig config, Map<String, ContainerResources> containers,
+            CgroupHost host, StopRequest stop, Rebirth rebirth) {
         Hierarchy hierarchy = config.cgroupHierarchy().open(host, config.v1Controllers());
         boolean viaSystemd = viaSystemd(config, host);
         CgroupLayout layout = CgroupLayout.of(config, hierarchy.version(), viaSystemd);
         MergedResources merged = ResourceMerger.merge(containers.values());
         String accel = AccelProbe.resolve(config.accel(), host.procRoot());
+        Birth birth = rebirth.enabled() ? null : Rebirth.born();
 
         StateDir stateDir = StateDir.open(config.stateDir());
         stateDir.lock(); // from here on this process alone owns the sandbox's state and cgroups
+        int self = (int) ProcessHandle.current().pid();
         SandboxCgroups cgroups;
         SystemdScopes scope = null;
         try {
-            cleanUpAfterDeadSupervisor(stateDir, config, host);
-            refuseExisting(config.qmpSocket(), "QMP");
-            refuseExisting(config.apiSocket(), "API");
-            SandboxCgroups.check(hierarchy, layout);
-            stop.checkpoint("creating cgroups");
-            int self = (int) ProcessHandle.current().pid();
-            // intent first: should this process die from here on, vmsup cleanup finds what it was about to make
-            stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
-                    stateDir.created(), viaSystemd ? config.systemdScope().unit() : null));
-            if (viaSystemd) {
-                scope = SystemdScopes.start(config, hierarchy, layout, self);
-                cgroups = scope.cgroups();
+            if (birth != null) {
+                adopt(stateDir, birth, layout, host.procRoot(), self);
+                SandboxCgroups.check(hierarchy, layout, layout.supervisor());
+                scope = viaSystemd ? SystemdScopes.adopt(config, hierarchy, layout, self, birth.origin()) : null;
+                cgroups = viaSystemd ? scope.cgroups()
+                        : createAround(hierarchy, layout, self, birth.origin());
             } else {
-                cgroups = SandboxCgroups.create(hierarchy, layout, self);
+                cleanUpAfterDeadSupervisor(stateDir, config, host);
+                refuseExisting(config.qmpSocket(), "QMP");
+                refuseExisting(config.apiSocket(), "API");
+                SandboxCgroups.check(hierarchy, layout);
+                stop.checkpoint("creating cgroups");
+                // intent first: should this process die from here on, vmsup cleanup finds what it was about to make
+                stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
+                        stateDir.created(), viaSystemd ? config.systemdScope().unit() : null));
+                if (viaSystemd) {
+                    scope = SystemdScopes.start(config, hierarchy, layout, self, rebirth,
+                            () -> stop.checkpoint("re-executing in its own cgroup"), stateDir.lockFile());
+                    cgroups = scope.cgroups();
+                } else if (rebirth.enabled()) {
+                    Map<String, CgroupPath> origin = hierarchy.placementOf(self, self);
+                    SandboxCgroups.makeHome(hierarchy, layout, self, false);
+                    try {
+                        rebirth.exec(new Birth(layout.supervisor(), origin), stateDir.lockFile(),
+                                () -> stop.checkpoint("re-executing in its own cgroup"));
+                    } finally {
+                        SandboxCgroups.unmakeHome(hierarchy, layout, self, origin); // reached only if exec failed
+                    }
+                    throw new IllegalStateException("unreachable: exec returns only by throwing");
+                } else {
+                    cgroups = SandboxCgroups.create(hierarchy, layout, self);
+                }
             }
         } catch (RuntimeException e) {
             if (scope != null) {
@@ -89,17 +124,82 @@ public final class SandboxStartup {
             stateDir.remove();
             throw e;
         }
-        SandboxParts parts = new SandboxParts(cgroups, stateDir, scope);
+        return new Prepared(new SandboxParts(cgroups, stateDir, scope), config, containers, merged, accel,
+                host.procRoot());
+    }
+
+    private static SandboxCgroups createAround(Hierarchy hierarchy, CgroupLayout layout, int self,
+            Map<String, CgroupPath> origin) {
+        try {
+            return SandboxCgroups.createAround(hierarchy, layout, self, origin);
+        } catch (RuntimeException e) {
+            SandboxCgroups.unmakeHome(hierarchy, layout, self, origin);
+            throw e;
+        }
+    }
+
+    /**
+     * This process was re-executed in its own cgroup: the state file must name this very process (pid, start time,
+     * command) and the birth's cgroup must be the one this config gives vmsup; the state dir is then this sandbox's
+     * as the previous image recorded it.
+     */
+    private static void adopt(StateDir stateDir, Birth birth, CgroupLayout layout, Path procRoot, int self) {
+        StateFile recorded = stateDir.read();
+        ProcessIdentity me = ProcessIdentity.of(procRoot, self);
+        if (recorded == null || !me.equals(recorded.supervisor())) {
+            throw new SupervisorException(Birth.ENV + " is set, but the state file in " + stateDir.path()
+                    + " does not name this process (" + me + "): refusing to adopt " + birth.home());
+        }
+        if (!birth.home().equals(layout.supervisor())) {
+            throw new SupervisorException(Birth.ENV + " names " + birth.home() + ", but this configuration puts vmsup in "
+                    + layout.supervisor());
+        }
+        if (recorded.stateDirCreated()) {
+            stateDir.adoptCreated();
+        }
+        stateDir.record(recorded); // what this image goes on from
+    }
+
+    /** The second half: virtiofsd, QEMU, QMP, placement, limits; on failure everything prepared goes. */
+    public static Sandbox launch(Prepared prepared, Vertx vertx, VmLauncher launcher, StopRequest stop) {
+        SandboxParts parts = prepared.parts;
+        SupervisorConfig config = prepared.config;
         EventFeed feed = new EventFeed();
         stop.onRequested(why -> feed.publish(SandboxEvent.of("stopping", "reason", why)));
         try {
-            launch(config, parts, accel, launcher, host.procRoot(), vertx, stop, feed);
-            Sandbox sandbox = new Sandbox(config, parts, stop, containers, feed);
-            sandbox.begin(merged);
+            launch(config, parts, prepared.accel, launcher, prepared.procRoot, vertx, stop, feed);
+            Sandbox sandbox = new Sandbox(config, parts, stop, prepared.containers, feed);
+            sandbox.begin(prepared.merged);
+            parts.usage = UsageSampler.start(prepared.procRoot, SandboxSubjects.of(sandbox));
             return sandbox;
         } catch (RuntimeException e) {
             parts.remove();
             throw e;
+        }
+    }
+
+    /** A sandbox between {@link #prepare} and {@link #launch}: its lock, state and cgroups, nothing started yet. */
+    public static final class Prepared {
+        private final SandboxParts parts;
+        private final SupervisorConfig config;
+        private final Map<String, ContainerResources> containers;
+        private final MergedResources merged;
+        private final String accel;
+        private final Path procRoot;
+
+        private Prepared(SandboxParts parts, SupervisorConfig config, Map<String, ContainerResources> containers,
+                MergedResources merged, String accel, Path procRoot) {
+            this.parts = parts;
+            this.config = config;
+            this.containers = containers;
+            this.merged = merged;
+            this.accel = accel;
+            this.procRoot = procRoot;
+        }
+
+        /** Removes what was prepared, for a caller that cannot go on to {@link #launch}. */
+        public void abandon() {
+            parts.remove();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.vmsup.supervisor.sandbox;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -11,6 +12,8 @@ import dev.vmsup.cgroupfs.Hierarchy;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.SandboxCgroups;
 import dev.vmsup.supervisor.config.SupervisorConfig;
+import dev.vmsup.supervisor.process.Birth;
+import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.systemd.SystemdManager;
 
 /**
@@ -32,19 +35,49 @@ final class SystemdScopes {
         this.unit = unit;
     }
 
-    /** Starts the scope with vmsup in it, then makes the sandbox's cgroups inside it. */
-    static SystemdScopes start(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout, int self) {
+    /**
+     * Starts the scope with vmsup in it, then makes vmsup's own cgroup inside and the rest around it; with
+     * {@code rebirth} enabled, re-executes vmsup in its own cgroup instead of making the rest (it never returns
+     * then: the new image calls {@link #adopt}).
+     */
+    static SystemdScopes start(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout, int self,
+            Rebirth rebirth, Runnable checkpoint, Path lockFile) {
         Map<String, CgroupPath> origin = hierarchy.placementOf(self, self);
         SystemdManager manager = SystemdManager.connect();
         SystemdScopes s = new SystemdScopes(manager, config.systemdScope().unit());
+        boolean homeMade = false;
         try {
             manager.startScope(s.unit, config.systemdScope().slice(), "vmsup sandbox " + config.id(), self, JOB_WAIT);
             LOG.info("systemd scope {} in {} started, delegated to vmsup", s.unit, config.systemdScope().slice());
             SandboxCgroups.check(hierarchy, layout);
-            s.cgroups = SandboxCgroups.createInScope(hierarchy, layout, self, origin);
+            SandboxCgroups.makeHome(hierarchy, layout, self, true);
+            homeMade = true;
+            if (rebirth.enabled()) {
+                // the bus connection's descriptor is closed by exec; the new image connects again
+                rebirth.exec(new Birth(layout.supervisor(), origin), lockFile, checkpoint);
+            }
+            s.cgroups = SandboxCgroups.createAround(hierarchy, layout, self, origin);
             return s;
         } catch (RuntimeException e) {
-            hierarchy.returnTo(origin, self);
+            if (homeMade) {
+                SandboxCgroups.unmakeHome(hierarchy, layout, self, origin);
+            } else {
+                hierarchy.returnTo(origin, self);
+            }
+            s.stop();
+            throw e;
+        }
+    }
+
+    /** In an image re-executed inside the scope: the scope systemd made for the previous image, and the rest. */
+    static SystemdScopes adopt(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout, int self,
+            Map<String, CgroupPath> origin) {
+        SystemdScopes s = new SystemdScopes(SystemdManager.connect(), config.systemdScope().unit());
+        try {
+            s.cgroups = SandboxCgroups.createAround(hierarchy, layout, self, origin);
+            return s;
+        } catch (RuntimeException e) {
+            SandboxCgroups.unmakeHome(hierarchy, layout, self, origin);
             s.stop();
             throw e;
         }

@@ -130,6 +130,11 @@ public final class StateDir {
         }
     }
 
+    /** The lock file ({@link #lock}): its descriptor must outlive a re-exec of this process. */
+    public Path lockFile() {
+        return dir.resolve(LOCK).toAbsolutePath().normalize();
+    }
+
     /** The state file, or null when there is none. */
     public StateFile read() {
         return StateFile.read(dir);

@@ -33,9 +33,21 @@ public final class ContractCheckingClient {
         return http.socket();
     }
 
+    private static String decode(String s) {
+        return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public UnixHttpClient.Response send(String method, String path, String body) throws IOException {
         UnixHttpClient.Response r = http.send(method, path, body);
-        SimpleRequest.Builder req = new SimpleRequest.Builder(Request.Method.valueOf(method), path);
+        int query = path.indexOf('?');
+        SimpleRequest.Builder req = new SimpleRequest.Builder(Request.Method.valueOf(method),
+                query < 0 ? path : path.substring(0, query));
+        if (query >= 0) {
+            for (String pair : path.substring(query + 1).split("&")) {
+                int eq = pair.indexOf('=');
+                req.withQueryParam(decode(eq < 0 ? pair : pair.substring(0, eq)), decode(eq < 0 ? "" : pair.substring(eq + 1)));
+            }
+        }
         if (body != null) {
             req.withBody(body).withContentType("application/json");
         }

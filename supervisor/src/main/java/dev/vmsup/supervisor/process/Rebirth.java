@@ -1,0 +1,196 @@
+package dev.vmsup.supervisor.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.Fcntl;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import dev.vmsup.supervisor.SupervisorException;
+
+/**
+ * Re-executes {@code vmsup run} inside the cgroup it has just made for itself, so that the supervisor's memory is
+ * charged there from the new image's first page: a memory cgroup never moves the charge of a page a process touched
+ * before it moved (cgroup v2 never did; v1's {@code move_charge_at_immigrate} is gone from current kernels).
+ *
+ * <p>What crosses the exec: the pid and its start time (the state file names this very process), the sandbox's lock
+ * (a POSIX lock belongs to the process; its descriptor is kept open), the runtime's ready fd and stdio. Every other
+ * descriptor is closed. SIGTERM and SIGINT are blocked and ignored across the exec, which Linux keeps pending (a
+ * blocked signal is never discarded), so the JVM of the new image leaves them alone until {@link #afterBirth}
+ * installs vmsup's handlers and unblocks them: a stop asked for at any moment is acted on.
+ */
+public final class Rebirth {
+    private static final Logger LOG = LoggerFactory.getLogger(Rebirth.class);
+    private static final int FD_CLOEXEC = 1;
+    private static volatile boolean allowed;
+
+    private final Path procRoot;
+    private final Integer readyFd;
+    private final Runnable reinstallHandlers;
+
+    private Rebirth(Path procRoot, Integer readyFd, Runnable reinstallHandlers) {
+        this.procRoot = procRoot;
+        this.readyFd = readyFd;
+        this.reinstallHandlers = reinstallHandlers;
+    }
+
+    /** Called by the real entry point only: a JVM that embeds vmsup (tests, other tools) is never replaced. */
+    public static void allowForThisProcess() {
+        allowed = true;
+    }
+
+    /** Never re-executes (embedded use, or {@code VMSUP_REEXEC=0}). */
+    public static Rebirth disabled() {
+        return new Rebirth(null, null, null);
+    }
+
+    /**
+     * For {@code vmsup run} in its own process: enabled unless the environment says {@code VMSUP_REEXEC=0}, or this
+     * process was already re-executed. {@code reinstallHandlers} puts vmsup's signal handlers back if exec fails.
+     */
+    public static Rebirth forRun(Path procRoot, Integer readyFd, Runnable reinstallHandlers) {
+        if (!allowed || "0".equals(System.getenv("VMSUP_REEXEC")) || born() != null) {
+            return disabled();
+        }
+        return new Rebirth(procRoot, readyFd, reinstallHandlers);
+    }
+
+    public boolean enabled() {
+        return procRoot != null;
+    }
+
+    /** The birth this process was re-executed with, or null (always null where re-executing is not allowed). */
+    public static Birth born() {
+        return allowed ? Birth.ofThisProcess() : null;
+    }
+
+    /**
+     * In the new image, before anything else of {@code run}: the termination signals get their default disposition
+     * back, {@code installHandlers} installs vmsup's, then they are unblocked, and one that arrived across the exec
+     * is delivered now.
+     */
+    public static void afterBirth(Runnable installHandlers) {
+        LibC libc = Signals.libc();
+        libc.signal(LibC.SIGTERM, LibC.SIG_DFL);
+        libc.signal(LibC.SIGINT, LibC.SIG_DFL);
+        installHandlers.run();
+        libc.pthread_sigmask(LibC.SIG_UNBLOCK, Signals.sigset(LibC.SIGTERM, LibC.SIGINT), null);
+    }
+
+    /**
+     * Replaces this process's image with the same command line and {@code birth} in the environment. Returns only by
+     * throwing: {@code checkpoint}'s exception when a stop was asked for, or why exec failed; either way the process
+     * is as it was (handlers and signal mask restored) and the caller undoes what it made.
+     */
+    public void exec(Birth birth, Path lockFile, Runnable checkpoint) {
+        if (!enabled()) {
+            throw new IllegalStateException("re-executing is not enabled for this process");
+        }
+        List<String> argv = commandLine();
+        String exe;
+        try {
+            exe = Files.readSymbolicLink(procRoot.resolve("self/exe")).toString();
+        } catch (IOException e) {
+            throw new SupervisorException("cannot read " + procRoot.resolve("self/exe") + " to re-execute vmsup", e);
+        }
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.put(Birth.ENV, birth.toJson());
+        List<String> envp = new ArrayList<>();
+        env.forEach((k, v) -> envp.add(k + "=" + v));
+
+        POSIX posix = POSIXFactory.getNativePOSIX();
+        LibC libc = Signals.libc();
+        Set<Integer> keep = keptDescriptors(lockFile);
+        closeOnExecAllBut(posix, keep);
+        byte[] termination = Signals.sigset(LibC.SIGTERM, LibC.SIGINT);
+        libc.pthread_sigmask(LibC.SIG_BLOCK, termination, null);
+        try {
+            checkpoint.run(); // a stop asked for before the mask took effect is not carried into the new image
+        } catch (RuntimeException e) {
+            libc.pthread_sigmask(LibC.SIG_UNBLOCK, termination, null);
+            throw e;
+        }
+        LOG.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
+        libc.signal(LibC.SIGTERM, LibC.SIG_IGN);
+        libc.signal(LibC.SIGINT, LibC.SIG_IGN);
+        posix.execve(exe, argv.toArray(String[]::new), envp.toArray(String[]::new));
+        int errno = posix.errno();
+        libc.signal(LibC.SIGTERM, LibC.SIG_DFL);
+        libc.signal(LibC.SIGINT, LibC.SIG_DFL);
+        reinstallHandlers.run();
+        libc.pthread_sigmask(LibC.SIG_UNBLOCK, termination, null);
+        Errno e = Errno.valueOf(errno);
+        throw new SupervisorException("re-executing " + exe + " failed: " + (e == null ? "errno " + errno
+                : e.name() + " (" + e.description() + ")"));
+    }
+
+    /** This process's argv, exactly as the kernel has it (the JVM's options, class path and vmsup's arguments). */
+    private List<String> commandLine() {
+        try {
+            byte[] raw = Files.readAllBytes(procRoot.resolve("self/cmdline"));
+            List<String> argv = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i < raw.length; i++) {
+                if (raw[i] == 0) {
+                    argv.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+                    start = i + 1;
+                }
+            }
+            if (argv.isEmpty()) {
+                throw new SupervisorException(procRoot.resolve("self/cmdline") + " is empty");
+            }
+            return argv;
+        } catch (IOException e) {
+            throw new SupervisorException("cannot read " + procRoot.resolve("self/cmdline") + " to re-execute vmsup", e);
+        }
+    }
+
+    /** stdio, the ready fd, and every descriptor of the lock file (closing one would release the process's lock). */
+    private Set<Integer> keptDescriptors(Path lockFile) {
+        Set<Integer> keep = new TreeSet<>(List.of(0, 1, 2));
+        if (readyFd != null) {
+            keep.add(readyFd);
+        }
+        for (Map.Entry<Integer, Path> fd : openDescriptors().entrySet()) {
+            if (fd.getValue().equals(lockFile.toAbsolutePath())) {
+                keep.add(fd.getKey());
+            }
+        }
+        return keep;
+    }
+
+    private Map<Integer, Path> openDescriptors() {
+        Map<Integer, Path> fds = new LinkedHashMap<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(procRoot.resolve("self/fd"))) {
+            for (Path p : dir) {
+                try {
+                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p));
+                } catch (IOException | NumberFormatException e) {
+                    // closed meanwhile (the listing's own descriptor among them)
+                }
+            }
+        } catch (IOException e) {
+            throw new SupervisorException("cannot list " + procRoot.resolve("self/fd"), e);
+        }
+        return fds;
+    }
+
+    private void closeOnExecAllBut(POSIX posix, Set<Integer> keep) {
+        for (int fd : openDescriptors().keySet()) {
+            posix.fcntlInt(fd, Fcntl.F_SETFD, keep.contains(fd) ? 0 : FD_CLOEXEC);
+        }
+    }
+}

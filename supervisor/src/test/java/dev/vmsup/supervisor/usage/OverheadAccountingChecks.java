@@ -1,0 +1,201 @@
+package dev.vmsup.supervisor.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.cgroupfs.CgroupVersion;
+import dev.vmsup.supervisor.testing.ContractCheckingClient;
+import dev.vmsup.supervisor.testing.SandboxFixture;
+import dev.vmsup.supervisor.testing.VmsupProcess;
+
+/**
+ * The overhead accounting of a real {@code vmsup run} (a process of its own, with virtiofsd and a paused QEMU),
+ * checked against figures read here, independently, from /proc and cgroupfs; run on cgroup v1 on the host and on v2
+ * in the v2 guest. Tolerances: 5% for memory (the supervisor allocates as it answers), CPU between a reading taken
+ * before the request and one after.
+ */
+final class OverheadAccountingChecks {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final long GUEST = 128L << 20;
+
+    private final SandboxFixture f;
+    private final Path tmp;
+
+    OverheadAccountingChecks(SandboxFixture f, Path tmp) {
+        this.f = f;
+        this.tmp = tmp;
+    }
+
+    void run(boolean sandboxCgroupOnly) throws Exception {
+        String id = sandboxCgroupOnly ? "acc-only" : "acc-ovh";
+        Path state = tmp.resolve(id);
+        Path share = Files.createDirectories(tmp.resolve("share-" + id));
+        List<String> args = new ArrayList<>(List.of(f.pausedRunArgs(id, state)));
+        args.addAll(List.of("--share", share.toString()));
+        if (sandboxCgroupOnly) {
+            args.add("--sandbox-cgroup-only");
+        }
+        CgroupPath sandbox = f.parent().child("kata_" + id);
+        CgroupPath home = sandboxCgroupOnly ? sandbox : f.overheadRoot().child(id);
+        try (VmsupProcess vmsup = VmsupProcess.start(args.toArray(String[]::new))) {
+            long qemu = vmsup.awaitStarted(60_000);
+            long self = vmsup.process.pid();
+            assertThat(vmsup.output()).as("vmsup re-executed itself in its own cgroup").contains("re-executing in " + home);
+            ContractCheckingClient api = new ContractCheckingClient(state.resolve("api.sock"));
+
+            bornWhereItBelongs(home, self);
+            statsAddUp(api, sandbox, home, self, qemu, sandboxCgroupOnly);
+            advisorMatchesProc(api, self, qemu);
+
+            vmsup.process.toHandle().destroy();
+            assertThat(vmsup.awaitExit(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(vmsup.process.exitValue()).as(vmsup.output()).isZero();
+        }
+        assertThat(f.hierarchy.exists(sandbox)).isFalse();
+        assertThat(f.hierarchy.exists(home)).isFalse();
+    }
+
+    /** The cgroup vmsup supervises from is charged >= 90% of the anonymous memory of the processes in it. */
+    private void bornWhereItBelongs(CgroupPath home, long self) throws IOException {
+        Path dir = memoryDir(home);
+        long charged = memoryStat(dir).get(f.hierarchy.version() == CgroupVersion.V2 ? "anon" : "total_rss");
+        long anon = 0;
+        List<Long> pids = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+            long pid = Long.parseLong(line.strip());
+            pids.add(pid);
+            anon += rollup(pid).get("Anonymous");
+        }
+        assertThat(pids).as("processes in %s", home).contains(self);
+        assertThat((double) charged).as("%s charged %d of the %d bytes of anonymous memory of %s", home, charged, anon,
+                pids).isGreaterThanOrEqualTo(0.9 * anon);
+    }
+
+    private void statsAddUp(ContractCheckingClient api, CgroupPath sandbox, CgroupPath home, long self, long qemu,
+            boolean sandboxCgroupOnly) throws IOException {
+        long cpuBefore = cpuMicros(self);
+        JsonNode stats = MAPPER.readTree(api.send("GET", "/v1/stats", null).body());
+        long cpuAfter = cpuMicros(self);
+        JsonNode p = stats.path("processes");
+        JsonNode vmsup = p.path("vmsup");
+        assertThat(vmsup.path("pid").asLong()).isEqualTo(self);
+        assertThat(vmsup.path("cpu_usage_us").asLong()).isBetween(cpuBefore, cpuAfter);
+        try (var tasks = Files.list(Path.of("/proc/" + self + "/task"))) {
+            assertThat(vmsup.path("tasks").asLong()).isCloseTo(tasks.count(), within(5L));
+        }
+        assertClose("vmsup PSS", vmsup.path("memory_pss_bytes").asLong(), rollup(self).get("Pss"));
+        assertClose("QEMU RSS", p.path("qemu").path("memory_rss_bytes").asLong(), rollup(qemu).get("Rss"));
+        assertThat(p.path("qemu_vcpu_threads").path("tasks").asInt()).isEqualTo(SandboxFixture.vcpuThreads(qemu).size());
+        assertThat(p.path("qemu").path("tasks").asInt()).isEqualTo(SandboxFixture.threads(qemu).size());
+        long vfsd = p.path("virtiofsd").path("pid").asLong();
+        assertThat(vfsd).isPositive();
+        assertClose("virtiofsd RSS", p.path("virtiofsd").path("memory_rss_bytes").asLong(), rollup(vfsd).get("Rss"));
+
+        JsonNode c = stats.path("cgroups");
+        JsonNode overhead = stats.path("sandbox_overhead");
+        for (String field : List.of("memory_current_bytes", "memory_anon_bytes", "memory_file_bytes", "pids_current",
+                "cpu_usage_us")) {
+            assertThat(overhead.path(field).isNull() || overhead.path(field).isMissingNode()).as("sandbox_overhead %s: %s",
+                    field, overhead).isFalse();
+        }
+        long inSandbox = Files.readAllLines(memoryDir(sandbox).resolve("cgroup.procs")).size();
+        if (!sandboxCgroupOnly && inSandbox > 0) {
+            // QEMU lives in the sandbox cgroup (v2): its memory is part of what sits outside the vCPUs
+            assertThat(overhead.path("memory_current_bytes").asLong()).as("%s", stats)
+                    .isGreaterThanOrEqualTo(c.path("sandbox").path("memory_current_bytes").asLong());
+        }
+        long vcpuTasks = SandboxFixture.vcpuThreads(qemu).size();
+        long allTasks = c.path("sandbox").path("pids_current").asLong()
+                + (c.has("overhead") ? c.path("overhead").path("pids_current").asLong() : 0);
+        assertThat(overhead.path("pids_current").asLong()).as("every task but the vCPU threads: %s", stats)
+                .isEqualTo(allTasks - vcpuTasks);
+    }
+
+    private void advisorMatchesProc(ContractCheckingClient api, long self, long qemu) throws IOException {
+        JsonNode r = MAPPER.readTree(api.send("GET", "/v1/overhead?window=30&margin=10&runtime_class=kata-qemu", null)
+                .body());
+        long independent = 0;
+        for (long pid : List.of(self, qemu)) {
+            independent += rollup(pid).get("Pss") - guestPss(pid);
+        }
+        JsonNode stats = MAPPER.readTree(api.send("GET", "/v1/stats", null).body());
+        long vfsd = stats.path("processes").path("virtiofsd").path("pid").asLong();
+        independent += rollup(vfsd).get("Pss") - guestPss(vfsd);
+        assertClose("memory outside the guest's RAM", r.path("memory_bytes").path("total").path("current").asLong(),
+                independent);
+        assertThat(r.path("guest").path("base_bytes").asLong()).isEqualTo(GUEST);
+        long need = r.path("memory_bytes").path("total").path("max").asLong() + GUEST;
+        long recommended = r.path("recommendation").path("memory_bytes").asLong();
+        assertThat(recommended).isBetween(need * 110 / 100, need * 110 / 100 + (1 << 20));
+        assertThat(r.path("runtime_class_yaml").asText()).contains("name: kata-qemu",
+                "memory: \"" + (recommended >> 20) + "Mi\"");
+        assertThat(api.send("GET", "/v1/overhead?window=0", null).status()).isEqualTo(400);
+        assertThat(api.send("GET", "/v1/overhead?runtime_class=Bad_Name", null).status()).isEqualTo(400);
+    }
+
+    private static void assertClose(String what, long reported, long independent) {
+        assertThat((double) reported).as("%s: reported %d, /proc says %d", what, reported, independent)
+                .isCloseTo(independent, within(0.05 * independent));
+    }
+
+    private Path memoryDir(CgroupPath path) {
+        Path mount = f.hierarchy.version() == CgroupVersion.V2 ? f.host.unifiedMount() : f.host.v1Mounts().get("memory");
+        return mount.resolve(path.relative());
+    }
+
+    private static Map<String, Long> memoryStat(Path dir) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        for (String line : Files.readAllLines(dir.resolve("memory.stat"))) {
+            String[] kv = line.split(" ");
+            out.put(kv[0], Long.parseLong(kv[1]));
+        }
+        return out;
+    }
+
+    /** smaps_rollup in bytes, read here. */
+    static Map<String, Long> rollup(long pid) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3 && f[2].equals("kB")) {
+                out.put(f[0].replace(":", ""), Long.parseLong(f[1]) * 1024);
+            }
+        }
+        return out;
+    }
+
+    /** PSS of the mappings of exactly the guest's size that are anonymous or a memfd, read here. */
+    static long guestPss(long pid) throws IOException {
+        long pss = 0;
+        boolean guest = false;
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
+                String[] range = f[0].split("-");
+                long size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+                guest = size == GUEST && (f.length == 5 || f[5].startsWith("/memfd:"));
+            } else if (guest && f[0].equals("Pss:")) {
+                pss += Long.parseLong(f[1]) * 1024;
+            }
+        }
+        return pss;
+    }
+
+    private static long cpuMicros(long pid) throws IOException {
+        String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000;
+    }
+}
