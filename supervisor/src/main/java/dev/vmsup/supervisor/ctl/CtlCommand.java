@@ -261,14 +261,15 @@ public final class CtlCommand {
         }
     }
 
-    @Command(name = "stats", description = "CPU, throttling, memory and pids per cgroup, and the sandbox overhead.")
+    @Command(name = "stats", description = "CPU, throttling, memory and pids per cgroup, and the sandbox overhead "
+            + "(--json adds each process and thread group).")
     static final class Stats extends Sub {
         @Override
         public Integer call() {
             return ctl.call("GET", "/v1/stats", null, s -> {
                 PrintWriter o = ctl.out();
-                o.printf("%-18s %14s %14s %14s %14s %6s%n", "CGROUP", "CPU_US", "THROTTLED_US", "MEM_BYTES", "ANON_BYTES",
-                        "PIDS");
+                o.printf("%-18s %14s %14s %14s %14s %14s %6s%n", "CGROUP", "CPU_US", "THROTTLED_US", "MEM_BYTES",
+                        "ANON_BYTES", "FILE_BYTES", "PIDS");
                 for (Iterator<Map.Entry<String, JsonNode>> it = s.path("cgroups").fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
                     row(o, e.getKey(), e.getValue());
@@ -278,9 +279,10 @@ public final class CtlCommand {
         }
 
         private static void row(PrintWriter o, String name, JsonNode v) {
-            o.printf("%-18s %14s %14s %14s %14s %6s%n", name, v.path("cpu_usage_us").asText("-"),
+            o.printf("%-18s %14s %14s %14s %14s %14s %6s%n", name, v.path("cpu_usage_us").asText("-"),
                     v.path("cpu_throttled_us").asText("-"), v.path("memory_current_bytes").asText("-"),
-                    v.path("memory_anon_bytes").asText("-"), v.path("pids_current").asText("-"));
+                    v.path("memory_anon_bytes").asText("-"), v.path("memory_file_bytes").asText("-"),
+                    v.path("pids_current").asText("-"));
         }
     }
 

@@ -47,6 +47,29 @@ public final class ProcReader {
         return tids;
     }
 
+    /**
+     * {@code pid} and its descendants, parents first (from {@code /proc/<pid>/task/<tid>/children}): the C virtiofsd
+     * forks a child into its sandbox that does the work while the process vmsup started waits for it.
+     */
+    public List<Long> withDescendants(long pid) {
+        List<Long> all = new ArrayList<>(List.of(pid));
+        for (int i = 0; i < all.size() && all.size() < 64; i++) {
+            for (long tid : threads(all.get(i))) {
+                try {
+                    for (String child : Files.readString(procRoot.resolve(all.get(i) + "/task/" + tid + "/children"))
+                            .trim().split("\\s+")) {
+                        if (!child.isEmpty()) {
+                            all.add(Long.parseLong(child));
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // the thread or process is gone
+                }
+            }
+        }
+        return all;
+    }
+
     static long cpuMicros(Path stat) {
         try {
             String s = Files.readString(stat);

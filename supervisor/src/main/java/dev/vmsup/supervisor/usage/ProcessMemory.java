@@ -15,6 +15,12 @@ package dev.vmsup.supervisor.usage;
 public record ProcessMemory(long rss, long pss, long anon, long pssFile, long guestRss, long guestPss) {
     public static final ProcessMemory NONE = new ProcessMemory(0, 0, 0, 0, 0, 0);
 
+    /** The sum of two processes' figures (a process and its children). */
+    public ProcessMemory plus(ProcessMemory o) {
+        return new ProcessMemory(rss + o.rss, pss + o.pss, anon + o.anon, pssFile + o.pssFile, guestRss + o.guestRss,
+                guestPss + o.guestPss);
+    }
+
     /** PSS outside the guest's RAM: what this process costs the host beyond the VM's memory. */
     public long overheadPss() {
         return Math.max(0, pss - guestPss);

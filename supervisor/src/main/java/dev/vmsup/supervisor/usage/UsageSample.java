@@ -1,9 +1,10 @@
 package dev.vmsup.supervisor.usage;
 
+import java.util.List;
 import java.util.Map;
 
 /**
- * One measurement of a sandbox's processes at {@code atMillis} (monotonic): CPU time so far and tasks (threads) per
+ * One measurement of a sandbox's processes (virtiofsd with the child it forks into its sandbox) at {@code atMillis} (monotonic): CPU time so far and tasks (threads) per
  * group ({@link #CPU_GROUPS}), in microseconds, and memory per process ({@link #PROCESSES}).
  */
 public record UsageSample(long atMillis, Map<String, Long> cpuMicros, Map<String, Integer> tasks,
@@ -26,6 +27,15 @@ public record UsageSample(long atMillis, Map<String, Long> cpuMicros, Map<String
             vcpus += proc.threadCpuMicros(s.qemuPid(), tid);
         }
         long qemuAll = s.qemuPid() > 0 ? proc.processCpuMicros(s.qemuPid()) : 0;
+        List<Long> virtiofsd = s.virtiofsdPid() > 0 ? proc.withDescendants(s.virtiofsdPid()) : List.of();
+        long virtiofsdCpu = 0;
+        int virtiofsdTasks = 0;
+        ProcessMemory virtiofsdMemory = ProcessMemory.NONE;
+        for (long pid : virtiofsd) {
+            virtiofsdCpu += proc.processCpuMicros(pid);
+            virtiofsdTasks += proc.threads(pid).size();
+            virtiofsdMemory = virtiofsdMemory.plus(proc.memory(pid, s.guestMemoryBytes()));
+        }
         long kernel = 0;
         for (long pid : s.kernelThreads()) {
             kernel += proc.processCpuMicros(pid);
@@ -34,20 +44,19 @@ public record UsageSample(long atMillis, Map<String, Long> cpuMicros, Map<String
                 "vmsup", proc.processCpuMicros(s.vmsupPid()),
                 "qemu_vcpus", vcpus,
                 "qemu_other", Math.max(0, qemuAll - vcpus),
-                "virtiofsd", s.virtiofsdPid() > 0 ? proc.processCpuMicros(s.virtiofsdPid()) : 0,
+                "virtiofsd", virtiofsdCpu,
                 "kernel_threads", kernel);
         int qemuTasks = s.qemuPid() > 0 ? proc.threads(s.qemuPid()).size() : 0;
         Map<String, Integer> tasks = Map.of(
                 "vmsup", proc.threads(s.vmsupPid()).size(),
                 "qemu_vcpus", s.vcpuThreads().size(),
                 "qemu_other", Math.max(0, qemuTasks - s.vcpuThreads().size()),
-                "virtiofsd", s.virtiofsdPid() > 0 ? proc.threads(s.virtiofsdPid()).size() : 0,
+                "virtiofsd", virtiofsdTasks,
                 "kernel_threads", s.kernelThreads().size());
         Map<String, ProcessMemory> memory = Map.of(
                 "vmsup", proc.memory(s.vmsupPid(), 0),
                 "qemu", s.qemuPid() > 0 ? proc.memory(s.qemuPid(), s.guestMemoryBytes()) : ProcessMemory.NONE,
-                "virtiofsd", s.virtiofsdPid() > 0 ? proc.memory(s.virtiofsdPid(), s.guestMemoryBytes())
-                        : ProcessMemory.NONE);
+                "virtiofsd", virtiofsdMemory);
         return new UsageSample(atMillis, cpu, tasks, memory);
     }
 

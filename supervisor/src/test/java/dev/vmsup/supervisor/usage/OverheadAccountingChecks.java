@@ -101,7 +101,12 @@ final class OverheadAccountingChecks {
         assertThat(p.path("qemu").path("tasks").asInt()).isEqualTo(SandboxFixture.threads(qemu).size());
         long vfsd = p.path("virtiofsd").path("pid").asLong();
         assertThat(vfsd).isPositive();
-        assertClose("virtiofsd RSS", p.path("virtiofsd").path("memory_rss_bytes").asLong(), rollup(vfsd).get("Rss"));
+        long vfsdRss = 0;
+        for (long pid : family(vfsd)) {
+            vfsdRss += rollup(pid).get("Rss");
+        }
+        assertClose("virtiofsd (and its sandboxed child) RSS", p.path("virtiofsd").path("memory_rss_bytes").asLong(),
+                vfsdRss);
 
         JsonNode c = stats.path("cgroups");
         JsonNode overhead = stats.path("sandbox_overhead");
@@ -128,11 +133,13 @@ final class OverheadAccountingChecks {
                 .body());
         long independent = 0;
         for (long pid : List.of(self, qemu)) {
-            independent += rollup(pid).get("Pss") - guestPss(pid);
+            independent += rollup(pid).get("Pss") - guestPss(pid, GUEST);
         }
         JsonNode stats = MAPPER.readTree(api.send("GET", "/v1/stats", null).body());
         long vfsd = stats.path("processes").path("virtiofsd").path("pid").asLong();
-        independent += rollup(vfsd).get("Pss") - guestPss(vfsd);
+        for (long pid : family(vfsd)) {
+            independent += rollup(pid).get("Pss") - guestPss(pid, GUEST);
+        }
         assertClose("memory outside the guest's RAM", r.path("memory_bytes").path("total").path("current").asLong(),
                 independent);
         assertThat(r.path("guest").path("base_bytes").asLong()).isEqualTo(GUEST);
@@ -164,6 +171,23 @@ final class OverheadAccountingChecks {
         return out;
     }
 
+    /** {@code pid} and its children's children, read here from /proc/<pid>/task/<tid>/children. */
+    static List<Long> family(long pid) throws IOException {
+        List<Long> all = new ArrayList<>(List.of(pid));
+        for (int i = 0; i < all.size(); i++) {
+            try (var tasks = Files.list(Path.of("/proc/" + all.get(i) + "/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    for (String c : Files.readString(t.resolve("children")).trim().split(" ")) {
+                        if (!c.isEmpty()) {
+                            all.add(Long.parseLong(c));
+                        }
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
     /** smaps_rollup in bytes, read here. */
     static Map<String, Long> rollup(long pid) throws IOException {
         Map<String, Long> out = new TreeMap<>();
@@ -177,7 +201,12 @@ final class OverheadAccountingChecks {
     }
 
     /** PSS of the mappings of exactly the guest's size that are anonymous or a memfd, read here. */
-    static long guestPss(long pid) throws IOException {
+    static long guestPss(long pid, long guestBytes) throws IOException {
+        return guestRam(pid, guestBytes, "Pss:");
+    }
+
+    /** Sum of {@code field} over the guest RAM mappings of {@code pid} (its size; anonymous or a memfd), read here. */
+    static long guestRam(long pid, long guestBytes, String field) throws IOException {
         long pss = 0;
         boolean guest = false;
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
@@ -185,8 +214,8 @@ final class OverheadAccountingChecks {
             if (f.length >= 5 && f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
                 String[] range = f[0].split("-");
                 long size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
-                guest = size == GUEST && (f.length == 5 || f[5].startsWith("/memfd:"));
-            } else if (guest && f[0].equals("Pss:")) {
+                guest = size == guestBytes && (f.length == 5 || f[5].startsWith("/memfd:"));
+            } else if (guest && f[0].equals(field)) {
                 pss += Long.parseLong(f[1]) * 1024;
             }
         }

@@ -58,6 +58,17 @@ class ProcReaderTest {
     }
 
     @Test
+    void aProcessWithItsDescendants() throws IOException {
+        Files.createDirectories(proc.resolve("10/task/10"));
+        Files.createDirectories(proc.resolve("10/task/11"));
+        Files.writeString(proc.resolve("10/task/10/children"), "20 ");
+        Files.writeString(proc.resolve("10/task/11/children"), "");
+        Files.createDirectories(proc.resolve("20/task/20"));
+        Files.writeString(proc.resolve("20/task/20/children"), "30 31");
+        assertThat(new ProcReader(proc).withDescendants(10)).containsExactly(10L, 20L, 30L, 31L);
+    }
+
+    @Test
     void thisProcessReadsAsAJvmDoes() {
         ProcReader r = new ProcReader(Path.of("/proc"));
         long self = ProcessHandle.current().pid();
