@@ -15,7 +15,7 @@ import java.util.function.ToLongFunction;
  *   <li>Guest base: the guest's configured RAM above the containers' memory limits (a runtime sizes the VM at its
  *       base memory plus the limits; the base is not in any container's limit).</li>
  *   <li>CPU overhead: the CPU of every thread that is not a vCPU (vmsup, virtiofsd, QEMU's other threads, the VM's
- *       kernel threads), in millicores, per sampling interval.</li>
+ *       kernel threads), in millicores, per sampling interval (at least 2 s).</li>
  *   <li>Recommendation: memory = (max memory overhead + guest base) x (1 + margin), rounded up to a MiB (a pod over
  *       its memory limit is killed, so the peak counts); cpu = p95 of the CPU overhead x (1 + margin), rounded up to
  *       a millicore, at least 1m (a pod over its CPU is only throttled, so a rare peak does not).</li>
@@ -25,6 +25,8 @@ public record OverheadReport(long windowMillis, int samples, Map<String, Figure>
         long guestMemoryBytes, long containerLimitsBytes, long guestBaseBytes, Map<String, Figure> cpuMillicores,
         int marginPercent, long recommendedMemoryBytes, long recommendedCpuMillicores) {
     private static final long MIB = 1024 * 1024;
+    /** The shortest step a CPU rate is taken over. */
+    static final long MIN_RATE_MILLIS = 2000;
 
     /** Of {@code samples} (oldest first, at least one) of the sandbox {@code s} names. */
     public static OverheadReport of(List<UsageSample> samples, Subjects s, int marginPercent) {
@@ -64,14 +66,20 @@ public record OverheadReport(long windowMillis, int samples, Map<String, Figure>
         return Figure.of(values);
     }
 
-    /** Millicores between consecutive samples: CPU microseconds per wall millisecond. */
+    /**
+     * Millicores between samples (CPU microseconds per wall millisecond), over steps of at least
+     * {@link #MIN_RATE_MILLIS}: CPU time moves in 10 ms ticks, so a shorter step (the sample a request adds right
+     * after a periodic one) would turn one tick into a whole core.
+     */
     private static Figure rate(List<UsageSample> samples, ToLongFunction<UsageSample> cpuMicros) {
         List<Long> rates = new ArrayList<>();
+        int from = 0;
         for (int i = 1; i < samples.size(); i++) {
-            long dt = samples.get(i).atMillis() - samples.get(i - 1).atMillis();
-            if (dt > 0) {
-                long used = cpuMicros.applyAsLong(samples.get(i)) - cpuMicros.applyAsLong(samples.get(i - 1));
+            long dt = samples.get(i).atMillis() - samples.get(from).atMillis();
+            if (dt >= MIN_RATE_MILLIS) {
+                long used = cpuMicros.applyAsLong(samples.get(i)) - cpuMicros.applyAsLong(samples.get(from));
                 rates.add(Math.max(0, used) / dt);
+                from = i;
             }
         }
         return Figure.of(rates);
