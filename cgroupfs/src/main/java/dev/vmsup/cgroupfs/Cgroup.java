@@ -22,6 +22,12 @@ public interface Cgroup {
     Placement addProcess(int pid);
 
     /**
+     * The {@code cgroup.procs} file of this cgroup in every hierarchy it spans: a child that writes {@code 0} to each
+     * moves itself here before it execs anything (so that all its memory is charged here).
+     */
+    java.util.List<java.nio.file.Path> procsFiles();
+
+    /**
      * Moves one thread ("AddTask"): v1 {@code tasks} in every hierarchy used; v2 {@code cgroup.threads}, which
      * the kernel accepts only within the thread's own threaded domain. ESRCH is {@link Placement#GONE}.
      */

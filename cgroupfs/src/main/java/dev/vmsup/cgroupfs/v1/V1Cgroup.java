@@ -59,6 +59,11 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
+    public List<Path> procsFiles() {
+        return dirs.values().stream().map(d -> d.resolve("cgroup.procs")).sorted().toList();
+    }
+
+    @Override
     public Placement addThread(int tid) {
         return moveEverywhere("tasks", tid);
     }

@@ -2,6 +2,7 @@ package dev.vmsup.cgroupfs.v2;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -52,6 +53,11 @@ final class V2Cgroup implements Cgroup {
     @Override
     public Placement addProcess(int pid) {
         return TaskMover.move(dir.resolve("cgroup.procs"), pid, hierarchy.taskSetup(), this::explain);
+    }
+
+    @Override
+    public List<Path> procsFiles() {
+        return List.of(dir.resolve("cgroup.procs"));
     }
 
     @Override

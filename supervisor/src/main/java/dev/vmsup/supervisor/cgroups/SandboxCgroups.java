@@ -200,6 +200,16 @@ public final class SandboxCgroups {
         own(path).addProcess(selfPid);
     }
 
+    /** The {@code cgroup.procs} files of {@code path} (one per hierarchy), for a child to move itself there. */
+    public List<java.nio.file.Path> procsFiles(CgroupPath path) {
+        return own(path).procsFiles();
+    }
+
+    /** Moves process {@code pid} (a child just started) into {@code path}. */
+    public Placement placeProcess(CgroupPath path, int pid) {
+        return own(path).addProcess(pid);
+    }
+
     /** Fails unless process {@code pid} is in {@code expected} in every hierarchy used. */
     public void verify(String who, int pid, CgroupPath expected) {
         Map<String, CgroupPath> actual = hierarchy.placementOf(pid, pid);

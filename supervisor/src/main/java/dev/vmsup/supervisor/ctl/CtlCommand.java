@@ -53,6 +53,11 @@ public final class CtlCommand {
     CommandSpec spec;
 
     Path socket() {
+        return socketOf(apiSocket, id, spec);
+    }
+
+    /** {@code --api-socket}, or the default socket of sandbox {@code --id}. */
+    static Path socketOf(Path apiSocket, String id, CommandSpec spec) {
         if (apiSocket != null) {
             return apiSocket;
         }

@@ -17,8 +17,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import dev.vmsup.supervisor.config.SandboxId;
-import dev.vmsup.supervisor.config.Settings;
 
 /**
  * {@code vmsup overhead}: the host-side overhead of a running sandbox over a window (current, max, p95) and the
@@ -75,11 +73,7 @@ public final class OverheadCommand implements Callable<Integer> {
         if (timeoutSeconds < 1 || every < 1 || (count != null && count < 1)) {
             throw new ParameterException(spec.commandLine(), "--timeout, --every and --count must be at least 1");
         }
-        Path socket = apiSocket != null ? apiSocket : id != null
-                ? Path.of(Settings.STATE_BASE, new SandboxId(id).value(), Settings.API_SOCKET) : null;
-        if (socket == null) {
-            throw new ParameterException(spec.commandLine(), "give --api-socket PATH or --id ID");
-        }
+        Path socket = CtlCommand.socketOf(apiSocket, id, spec);
         String path = "/v1/overhead?window=" + window + "&margin=" + margin + "&runtime_class="
                 + URLEncoder.encode(runtimeClass, StandardCharsets.UTF_8);
         PrintWriter out = spec.commandLine().getOut();

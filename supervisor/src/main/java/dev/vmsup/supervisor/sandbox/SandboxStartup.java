@@ -287,13 +287,17 @@ public final class SandboxStartup {
             cgroups.verify("virtiofsd", (int) parts.virtiofsd.pid(), layout.supervisor());
         }
         stop.checkpoint("starting QEMU");
-        cgroups.moveSelf(layout.qemu());
-        QemuVm vm = QemuVm.launch(config, accel, launcher, procRoot);
+        // QEMU born in its cgroup: where that is not vmsup's own (v2), the child moves itself there before exec, and
+        // vmsup moves it too (whichever comes first), so vmsup never steps in and has none of its memory charged there
+        cgroups.moveSelf(layout.supervisor()); // already there when it re-executed itself there
+        boolean elsewhere = !layout.qemu().equals(layout.supervisor());
+        QemuVm vm = QemuVm.launch(config, accel, launcher, procRoot,
+                elsewhere ? cgroups.procsFiles(layout.qemu()) : List.of());
         parts.vm = vm;
-        stateDir.record(stateDir.current().withQemu(ProcessIdentity.child(procRoot, vm.pid(), config.qemuPath())));
-        if (!layout.qemu().equals(layout.supervisor())) {
-            cgroups.moveSelf(layout.supervisor());
+        if (elsewhere) {
+            cgroups.placeProcess(layout.qemu(), (int) vm.pid());
         }
+        stateDir.record(stateDir.current().withQemu(ProcessIdentity.child(procRoot, vm.pid(), config.qemuPath())));
         cgroups.verify("QEMU", (int) vm.pid(), layout.qemu());
         cgroups.verify("vmsup", (int) ProcessHandle.current().pid(), layout.supervisor());
         parts.qemuExitReported = vm.exited().thenAccept(p -> {

@@ -71,11 +71,12 @@ public final class QemuVm implements AutoCloseable {
      * @param accel    QEMU's {@code -accel} value, see {@link AccelProbe}
      * @param procRoot where procfs is mounted
      */
-    public static QemuVm launch(SupervisorConfig config, String accel, VmLauncher launcher, Path procRoot) {
+    public static QemuVm launch(SupervisorConfig config, String accel, VmLauncher launcher, Path procRoot,
+            List<Path> bornIn) {
         List<String> argv = QemuCommandLine.build(config, accel);
         LOG.info("starting {}", String.join(" ", argv));
         try {
-            return new QemuVm(launcher.start(argv, config), accel, procRoot, config.deadlines());
+            return new QemuVm(launcher.start(VmLauncher.bornIn(bornIn, argv), config), accel, procRoot, config.deadlines());
         } catch (IOException e) {
             throw new SupervisorException("cannot start " + argv.get(0), e);
         }

@@ -10,8 +10,8 @@ import dev.vmsup.supervisor.config.SupervisorConfig;
 
 
 /**
- * Starts the VM process from its argv. The supervisor places itself first, so whatever this starts is born in
- * the VM's cgroup. The default runs the argv as a process (never through a shell); tests substitute a stand-in.
+ * Starts the VM process from its argv (which may begin with {@link #bornIn}'s prefix: the VM's process then moves
+ * itself into its cgroup before QEMU runs). The default runs the argv as a process (never through a shell); tests substitute a stand-in.
  */
 @FunctionalInterface
 public interface VmLauncher {
@@ -31,6 +31,25 @@ public interface VmLauncher {
         }
         return pb.start();
     };
+
+    /**
+     * The argv prefixed so that the child moves itself into the cgroup whose {@code cgroup.procs} files are given
+     * (writing 0, "this process", to each) before it execs the command: everything it ever allocates is charged
+     * there, and the supervisor never has to step into that cgroup itself. The files are arguments of a fixed
+     * script, never part of it. No files: the argv as is.
+     */
+    static List<String> bornIn(List<java.nio.file.Path> procsFiles, List<String> argv) {
+        if (procsFiles.isEmpty()) {
+            return argv;
+        }
+        List<String> wrapped = new java.util.ArrayList<>(List.of("/bin/sh", "-c",
+                "while [ \"$1\" != -- ]; do echo 0 > \"$1\" || exit 126; shift; done; shift; exec \"$@\"",
+                "vmsup-born-in"));
+        procsFiles.forEach(f -> wrapped.add(f.toString()));
+        wrapped.add("--");
+        wrapped.addAll(argv);
+        return wrapped;
+    }
 
     /** util-linux's setpriv sets PR_SET_PDEATHSIG, then execs the command in place (same pid). */
     java.nio.file.Path SETPRIV = java.nio.file.Path.of("/usr/bin/setpriv");
