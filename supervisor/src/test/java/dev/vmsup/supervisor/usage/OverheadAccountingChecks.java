@@ -148,6 +148,18 @@ final class OverheadAccountingChecks {
         assertThat(recommended).isBetween(need * 110 / 100, need * 110 / 100 + (1 << 20));
         assertThat(r.path("runtime_class_yaml").asText()).contains("name: kata-qemu",
                 "memory: \"" + (recommended >> 20) + "Mi\"");
+        String metrics = api.send("GET", "/metrics", null).body();
+        assertThat(metrics).contains("vmsup_process_cpu_seconds{group=\"qemu_vcpus\"}", "vmsup_podfixed_memory_bytes",
+                "vmsup_podfixed_cpu_cores", "vmsup_overhead_memory_bytes", "vmsup_cgroup_memory_file_bytes{cgroup=");
+        java.util.regex.Matcher pss = java.util.regex.Pattern
+                .compile("vmsup_process_memory_bytes\\{kind=\"pss\",process=\"vmsup\"} ([0-9.E]+)").matcher(metrics);
+        assertThat(pss.find()).as(metrics).isTrue();
+        // the gauge is the sampler's last sample (at most 10 s old; a starting JVM still grows): a figure the advisor
+        // also saw, not /proc's of this instant
+        double gauge = Double.parseDouble(pss.group(1));
+        assertThat(gauge).as("vmsup's PSS gauge").isGreaterThan(0.5 * rollup(self).get("Pss"))
+                .isLessThanOrEqualTo(1.05 * Math.max(r.path("memory_bytes").path("vmsup").path("max").asLong(),
+                        rollup(self).get("Pss")));
         assertThat(api.send("GET", "/v1/overhead?window=0", null).status()).isEqualTo(400);
         assertThat(api.send("GET", "/v1/overhead?runtime_class=Bad_Name", null).status()).isEqualTo(400);
     }
