@@ -2,7 +2,6 @@ package dev.vmsup.supervisor.ctl;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CpuList;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.config.SandboxId;
-import dev.vmsup.supervisor.config.Settings;
 
 /** {@code vmsup ctl}: drives a running sandbox through its control API. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
@@ -37,35 +36,14 @@ public final class CtlCommand {
     public static final int UNREACHABLE = 4;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    @Option(names = "--api-socket", description = "The sandbox's API socket (default: /run/vmsup/<id>/api.sock).")
-    Path apiSocket;
-
-    @Option(names = "--id", description = "Sandbox id, to find its socket in the default state dir.")
-    String id;
+    @Mixin
+    ApiTarget target;
 
     @Option(names = "--json", description = "Print the API's JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--timeout", description = "Seconds to wait for the reply (default: 60).", defaultValue = "60")
-    int timeoutSeconds;
-
     @Spec
     CommandSpec spec;
-
-    Path socket() {
-        return socketOf(apiSocket, id, spec);
-    }
-
-    /** {@code --api-socket}, or the default socket of sandbox {@code --id}. */
-    static Path socketOf(Path apiSocket, String id, CommandSpec spec) {
-        if (apiSocket != null) {
-            return apiSocket;
-        }
-        if (id != null) {
-            return Path.of(Settings.STATE_BASE, new SandboxId(id).value(), Settings.API_SOCKET);
-        }
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give --api-socket PATH or --id ID");
-    }
 
     /** Sends one request and prints the reply (table or JSON); returns the exit code. */
     int call(String method, String path, String body, java.util.function.Consumer<JsonNode> table) {
@@ -73,10 +51,7 @@ public final class CtlCommand {
         PrintWriter err = spec.commandLine().getErr();
         UnixHttpClient.Response r;
         try {
-            if (timeoutSeconds < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be at least 1");
-            }
-            r = new UnixHttpClient(socket(), java.time.Duration.ofSeconds(timeoutSeconds)).send(method, path, body);
+            r = target.client(spec).send(method, path, body);
         } catch (UnixHttpClient.UnreachableException e) {
             err.println("vmsup ctl: " + e.getMessage());
             return UNREACHABLE;
@@ -332,8 +307,7 @@ public final class CtlCommand {
             PrintWriter out = ctl.out();
             int[] seen = {0};
             try {
-                int status = new UnixHttpClient(ctl.socket(), java.time.Duration.ofSeconds(ctl.timeoutSeconds))
-                        .stream("/v1/events", l -> {
+                int status = ctl.target.client(ctl.spec).stream("/v1/events", l -> {
                             out.println(l);
                             out.flush();
                             return count == null || ++seen[0] < count;

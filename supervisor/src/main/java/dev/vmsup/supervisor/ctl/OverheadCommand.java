@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -13,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -32,11 +31,8 @@ public final class OverheadCommand implements Callable<Integer> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final double MIB = 1024.0 * 1024.0;
 
-    @Option(names = "--api-socket", description = "The sandbox's API socket (default: /run/vmsup/<id>/api.sock).")
-    Path apiSocket;
-
-    @Option(names = "--id", description = "Sandbox id, to find its socket in the default state dir.")
-    String id;
+    @Mixin
+    ApiTarget target;
 
     @Option(names = "--window", description = "Seconds of history to use, 1-900 (default: 60; samples are 5 s apart, plus one taken now).",
             defaultValue = "60")
@@ -62,23 +58,19 @@ public final class OverheadCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the API's JSON instead of the table and YAML.")
     boolean json;
 
-    @Option(names = "--timeout", description = "Seconds to wait for each reply (default: 60).", defaultValue = "60")
-    int timeoutSeconds;
-
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
-        if (timeoutSeconds < 1 || every < 1 || (count != null && count < 1)) {
-            throw new ParameterException(spec.commandLine(), "--timeout, --every and --count must be at least 1");
+        if (every < 1 || (count != null && count < 1)) {
+            throw new ParameterException(spec.commandLine(), "--every and --count must be at least 1");
         }
-        Path socket = CtlCommand.socketOf(apiSocket, id, spec);
         String path = "/v1/overhead?window=" + window + "&margin=" + margin + "&runtime_class="
                 + URLEncoder.encode(runtimeClass, StandardCharsets.UTF_8);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        UnixHttpClient http = new UnixHttpClient(socket, Duration.ofSeconds(timeoutSeconds));
+        UnixHttpClient http = target.client(spec);
         for (int n = 1; ; n++) {
             UnixHttpClient.Response r;
             try {
