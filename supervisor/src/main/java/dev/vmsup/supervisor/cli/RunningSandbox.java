@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import dev.vmsup.cgroupfs.CgroupHost;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
 import dev.vmsup.supervisor.config.SupervisorConfig;
@@ -41,8 +42,11 @@ final class RunningSandbox implements AutoCloseable {
         SandboxStartup.Prepared prepared = SandboxStartup.prepare(config, containers, host, stop, rebirth);
         RunningSandbox run = new RunningSandbox();
         try {
+            // no file cache: vmsup serves no files, and a cache dir is left in /tmp whenever vmsup is SIGKILLed
             run.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
-                    .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+                    .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)
+                    .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
+                            .setClassPathResolvingEnabled(false)));
         } catch (RuntimeException e) {
             prepared.abandon();
             throw e;
