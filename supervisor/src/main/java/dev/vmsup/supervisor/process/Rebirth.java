@@ -164,9 +164,14 @@ public final class Rebirth {
         if (readyFd != null) {
             keep.add(readyFd);
         }
-        for (Map.Entry<Integer, Path> fd : openDescriptors().entrySet()) {
-            if (fd.getValue().equals(lockFile.toAbsolutePath())) {
-                keep.add(fd.getKey());
+        for (int fd : openDescriptors().keySet()) {
+            try {
+                // the same file (device and inode), whatever path the kernel shows for it
+                if (Files.isSameFile(procRoot.resolve("self/fd/" + fd), lockFile)) {
+                    keep.add(fd);
+                }
+            } catch (IOException e) {
+                // closed meanwhile, or not a file
             }
         }
         return keep;

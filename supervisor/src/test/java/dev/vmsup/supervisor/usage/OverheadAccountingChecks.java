@@ -53,6 +53,21 @@ final class OverheadAccountingChecks {
             long qemu = vmsup.awaitStarted(60_000);
             long self = vmsup.process.pid();
             assertThat(vmsup.output()).as("vmsup re-executed itself in its own cgroup").contains("re-executing in " + home);
+            long inode = (long) Files.getAttribute(state.resolve("lock"), "unix:ino");
+            assertThat(Files.readAllLines(Path.of("/proc/locks"))).as("vmsup (pid %d) holds the sandbox's lock (inode "
+                    + "%d)", self, inode).anyMatch(l -> l.contains(" " + self + " ") && l.contains(":" + inode + " "));
+            long lockFds = 0;
+            try (var fds = Files.list(Path.of("/proc/" + self + "/fd"))) {
+                for (Path fd : (Iterable<Path>) fds::iterator) {
+                    try {
+                        lockFds += Files.isSameFile(fd, state.resolve("lock")) ? 1 : 0;
+                    } catch (IOException closedMeanwhile) {
+                        // another descriptor of vmsup, gone while listed
+                    }
+                }
+            }
+            assertThat(lockFds).as("the descriptor that held the lock before the re-exec is still open, beside the new "
+                    + "image's own").isEqualTo(2);
             ContractCheckingClient api = new ContractCheckingClient(state.resolve("api.sock"));
 
             bornWhereItBelongs(home, self);
