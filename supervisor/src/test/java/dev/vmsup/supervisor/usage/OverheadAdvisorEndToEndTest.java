@@ -86,6 +86,10 @@ class OverheadAdvisorEndToEndTest {
             assertThat(cli.code()).as(cli.err()).isZero();
             assertThat(cli.out()).contains("memory (PSS)", "virtiofsd", "kind: RuntimeClass", "name: kata-vmsup",
                     "podFixed:", "cpu: \"", "memory: \"");
+            InProcessCli watch = InProcessCli.run("overhead", "--api-socket", state.resolve("api.sock").toString(),
+                    "--watch", "--every", "1", "--count", "2", "--window", "10");
+            assertThat(watch.code()).as(watch.err()).isZero();
+            assertThat(watch.out().split("kind: RuntimeClass", -1)).as("two reports").hasSize(3);
 
             vmsup.process.toHandle().destroy();
             assertThat(vmsup.awaitExit(60, TimeUnit.SECONDS)).isTrue();
