@@ -72,7 +72,14 @@ final class SystemdScopes {
     /** In an image re-executed inside the scope: the scope systemd made for the previous image, and the rest. */
     static SystemdScopes adopt(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout, int self,
             Map<String, CgroupPath> origin) {
-        SystemdScopes s = new SystemdScopes(SystemdManager.connect(), config.systemdScope().unit());
+        SystemdScopes s;
+        try {
+            s = new SystemdScopes(SystemdManager.connect(), config.systemdScope().unit());
+        } catch (RuntimeException e) {
+            // no bus, so no StopUnit: once vmsup has left it, the scope holds no process and systemd removes it
+            SandboxCgroups.unmakeHome(hierarchy, layout, self, origin);
+            throw e;
+        }
         try {
             s.cgroups = SandboxCgroups.createAround(hierarchy, layout, self, origin);
             return s;
