@@ -88,7 +88,7 @@ class SystemdScopeTest {
         CgroupPath scope = CgroupPath.of("/vmsuptest.slice/" + unit);
         CgroupPath sandbox = scope.child("kata_" + id);
         try (VmsupProcess vmsup = VmsupProcess.start(args.toArray(String[]::new))) {
-            long qemu = vmsup.awaitStarted(90_000);
+            long qemu = vmsup.awaitStarted(150_000); // two JVM start-ups (the re-exec) in a TCG guest
             int self = (int) vmsup.process.pid();
 
             Map<String, String> props = show(unit);

@@ -50,7 +50,7 @@ final class OverheadAccountingChecks {
         CgroupPath sandbox = f.parent().child("kata_" + id);
         CgroupPath home = sandboxCgroupOnly ? sandbox : f.overheadRoot().child(id);
         try (VmsupProcess vmsup = VmsupProcess.start(args.toArray(String[]::new))) {
-            long qemu = vmsup.awaitStarted(60_000);
+            long qemu = vmsup.awaitStarted(180_000); // two JVM start-ups (the re-exec): over a minute in the nested v2 guest
             long self = vmsup.process.pid();
             assertThat(vmsup.output()).as("vmsup re-executed itself in its own cgroup").contains("re-executing in " + home);
             long inode = (long) Files.getAttribute(state.resolve("lock"), "unix:ino");

@@ -52,7 +52,7 @@ class OverheadAdvisorEndToEndTest {
                 "--append", "console=ttyS0 panic=-1 vmsup.share=work vmsup.busy=40", "--share", share + ":work",
                 "--serial", serial.toString(), "--cgroup-parent", f.parent().toString(),
                 "--overhead-cgroup", f.overheadRoot().toString(), "--state-dir", state.toString())) {
-            long qemu = vmsup.awaitStarted(60_000);
+            long qemu = vmsup.awaitStarted(180_000);
             long self = vmsup.process.pid();
             TestImage.awaitSerial(serial, "VMSUP-GUEST ready", Duration.ofSeconds(120));
             Thread.sleep(12_000); // a few samples of the guest at work
