@@ -164,7 +164,7 @@ public final class Rebirth {
         if (readyFd != null) {
             keep.add(readyFd);
         }
-        for (int fd : openDescriptors().keySet()) {
+        for (int fd : openDescriptors()) {
             try {
                 // the same file (device and inode), whatever path the kernel shows for it
                 if (Files.isSameFile(procRoot.resolve("self/fd/" + fd), lockFile)) {
@@ -177,24 +177,21 @@ public final class Rebirth {
         return keep;
     }
 
-    private Map<Integer, Path> openDescriptors() {
-        Map<Integer, Path> fds = new LinkedHashMap<>();
+    /** The descriptors open now (the listing's own among them, gone by the time it is used). */
+    private Set<Integer> openDescriptors() {
+        Set<Integer> fds = new TreeSet<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(procRoot.resolve("self/fd"))) {
             for (Path p : dir) {
-                try {
-                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p));
-                } catch (IOException | NumberFormatException e) {
-                    // closed meanwhile (the listing's own descriptor among them)
-                }
+                fds.add(Integer.parseInt(p.getFileName().toString()));
             }
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) {
             throw new SupervisorException("cannot list " + procRoot.resolve("self/fd"), e);
         }
         return fds;
     }
 
     private void closeOnExecAllBut(POSIX posix, Set<Integer> keep) {
-        for (int fd : openDescriptors().keySet()) {
+        for (int fd : openDescriptors()) {
             posix.fcntlInt(fd, Fcntl.F_SETFD, keep.contains(fd) ? 0 : FD_CLOEXEC);
         }
     }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,10 +75,8 @@ public final class ProcReader {
             // fields after the command name, which may contain spaces and parentheses
             String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * MICROS_PER_TICK;
-        } catch (NoSuchFileException e) {
-            return 0;
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return 0; // gone (NoSuchFileException), or not a stat line
         }
     }
 
