@@ -56,6 +56,8 @@ public final class VmsupProcess implements AutoCloseable {
         List<String> argv = new ArrayList<>(wrapper);
         argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                // the test's temp dir (in the v2 guest /tmp may be the host's, read-only; jffi extracts a stub there)
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         argv.addAll(List.of(args));
         return new VmsupProcess(new ProcessBuilder(argv).redirectErrorStream(true).start());
