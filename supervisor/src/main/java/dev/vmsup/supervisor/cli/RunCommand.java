@@ -1,6 +1,8 @@
 package dev.vmsup.supervisor.cli;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -37,7 +39,7 @@ import dev.vmsup.supervisor.sandbox.StopRequest;
                 "2:bad usage, configuration or input (nothing was created)"})
 public final class RunCommand implements Callable<Integer> {
     @Spec
-    CommandSpec spec;
+    CommandSpec spec; // null when PlainRunArgs read the command line
 
     @Option(names = "--id", required = true, description = "Sandbox id: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}.")
     String id;
@@ -119,7 +121,8 @@ public final class RunCommand implements Callable<Integer> {
             Signals.onTermination(stop::request);
         }
         POSIXFactory.getNativePOSIX().umask(0077);
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = spec != null ? spec.commandLine().getErr()
+                : new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         Readiness readiness;
         try {
             readiness = Readiness.of(readyFd);

@@ -38,6 +38,10 @@ public final class Bench {
     private static final int STARTS = 5;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
+    /** The QEMU of every start, vmsup's and the floors': {@code VMSUP_BENCH_QEMU}, else vmsup's default. */
+    private static final Path QEMU = Path.of(System.getenv().getOrDefault("VMSUP_BENCH_QEMU",
+            new dev.vmsup.supervisor.config.Settings().qemuPath()));
+
     private final Path root;
     private final Path tmp;
     private final SandboxFixture f;
@@ -58,6 +62,12 @@ public final class Bench {
         SandboxFixture f = CgroupHost.detect().mode() == CgroupHost.Mode.V2 ? SandboxFixture.v2(tmp)
                 : SandboxFixture.v1(tmp, Set.of("cpu", "cpuacct", "cpuset", "memory", "pids"));
         Bench b = new Bench(root, tmp, f);
+        if (!Files.isExecutable(QEMU)) {
+            throw new IllegalStateException(QEMU + " is not an executable QEMU (set VMSUP_BENCH_QEMU)");
+        }
+        // the path as a TOML basic string: backslashes and quotes escaped
+        Files.writeString(tmp.resolve("bench.toml"), "[hypervisor.qemu]\npath = \""
+                + QEMU.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
         boolean ok;
         try {
             ok = b.run();
@@ -80,7 +90,7 @@ public final class Bench {
         List<String> a = new ArrayList<>(List.of(root.resolve("scripts/vmsup").toString(), "run", "--id", id, "--accel",
                 "tcg", "--memory", "128", "--vcpus", "1", "--max-vcpus", Integer.toString(MAX_VCPUS), "--serial", "none",
                 "--cgroup-parent", f.parent().toString(), "--overhead-cgroup", f.overheadRoot().toString(),
-                "--state-dir", tmp.resolve(id).toString()));
+                "--state-dir", tmp.resolve(id).toString(), "--config", tmp.resolve("bench.toml").toString()));
         if (paused) {
             a.add("--paused");
         }
@@ -148,7 +158,7 @@ public final class Bench {
 
             floorB.add(qemuAloneToRunning("fb" + i));
         }
-        ok &= line("(a) start -> API answering (ms, median)", median(a), median(floorA), "bare JVM: java -version",
+        ok &= line("(a) start -> API answering (ms, median)", median(a), median(floorA), "bare JVM: hello world, same flags",
                 median(a) <= 350 && median(a) <= 10 * median(floorA), "<= 350 ms, <= 10x floor");
         ok &= line("(b) start -> running, vCPUs placed (ms, median)", median(b), median(floorB),
                 "QEMU alone + QMP connect + cont", median(b) - median(floorB) <= 150, "<= floor + 150 ms");
@@ -233,13 +243,26 @@ public final class Bench {
         return pass;
     }
 
-    /** The floor of a start: the same JDK with the launcher's flags, doing nothing ({@code -version}). */
+    /**
+     * The floor of a start: hello world on the JVM scripts/vmsup starts, with the same JDK and flags (scripts/jvm-flags,
+     * the class-data archive included), from a class path that begins with vmsup's jar as the archive requires.
+     */
     private void bareJvm() throws Exception {
-        Process bare = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-version")
+        String cp = root.resolve("supervisor/target/vmsup.jar") + ":" + root.resolve("supervisor/target/test-classes");
+        Process bare = new ProcessBuilder("bash", "-c", "root=$1; . \"$root/scripts/jvm-flags\"; exec \"$java\" "
+                + "\"${flags[@]}\" -cp \"$2\" \"$3\"", "bench", root.toString(), cp, Hello.class.getName())
                 .redirectErrorStream(true).start();
-        bare.getInputStream().readAllBytes();
-        bare.waitFor(60, TimeUnit.SECONDS);
+        String out = new String(bare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!bare.waitFor(60, TimeUnit.SECONDS) || bare.exitValue() != 0 || !out.contains("hello")) {
+            throw new IllegalStateException("the bare JVM floor did not run: " + out);
+        }
+    }
+
+    /** The bare JVM start of the floor: prints one line. */
+    public static final class Hello {
+        public static void main(String[] args) {
+            System.out.println("hello");
+        }
     }
 
     private void runLauncher(String... args) throws Exception {
@@ -303,7 +326,7 @@ public final class Bench {
     }
 
     private static List<String> qemuArgv(Path sock) {
-        return List.of(SandboxFixture.QEMU.toString(), "-name", "floor,debug-threads=on", "-S", "-machine", "q35",
+        return List.of(QEMU.toString(), "-name", "floor,debug-threads=on", "-S", "-machine", "q35",
                 "-accel", "tcg,thread=multi", "-smp", "1,maxcpus=" + MAX_VCPUS + ",sockets=" + MAX_VCPUS
                         + ",cores=1,threads=1",
                 "-m", "128M", "-nodefaults", "-no-user-config", "-display", "none", "-qmp",
