@@ -17,9 +17,8 @@ import java.util.Map;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.Errno;
 import jnr.constants.platform.OpenFlags;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import jnr.posix.util.DefaultPOSIXHandler;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
 
 /**
  * Reads and writes cgroupfs control files with the kernel's errno kept: writes, mkdir and rmdir go
@@ -30,22 +29,27 @@ public final class CgroupFiles {
     private static final int WRITE_FLAGS = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_TRUNC.intValue()
             | OpenFlags.O_CLOEXEC.intValue();
 
-    private static volatile POSIX posix;
+    private static volatile CgroupLibC libc;
 
     private CgroupFiles() {
     }
 
-    private static POSIX posix() {
-        POSIX p = posix;
-        if (p == null) {
+    private static CgroupLibC libc() {
+        CgroupLibC l = libc;
+        if (l == null) {
             synchronized (CgroupFiles.class) {
-                if (posix == null) {
-                    posix = POSIXFactory.getNativePOSIX(new ErrnoOnlyHandler());
+                if (libc == null) {
+                    libc = LibraryLoader.create(CgroupLibC.class).load("c");
                 }
-                p = posix;
+                l = libc;
             }
         }
-        return p;
+        return l;
+    }
+
+    /** The errno of this thread's last call through {@link #libc()}. */
+    private static Errno errno() {
+        return Errno.of(LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc())));
     }
 
     /** Writes {@code value} in one write(2), as cgroupfs expects. */
@@ -58,30 +62,29 @@ public final class CgroupFiles {
 
     /** Writes {@code value}; returns null on success or the errno the kernel answered. */
     public static Errno tryWrite(Path file, String value) {
-        POSIX p = posix();
-        int fd = p.open(file.toString(), WRITE_FLAGS, 0);
+        CgroupLibC c = libc();
+        int fd = c.open(file.toString(), WRITE_FLAGS, 0);
         if (fd < 0) {
-            return Errno.of(p.errno());
+            return errno();
         }
         try {
             byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            int n = p.write(fd, bytes, bytes.length);
+            long n = c.write(fd, bytes, bytes.length);
             if (n < 0) {
-                return Errno.of(p.errno());
+                return errno();
             }
             return n == bytes.length ? null : Errno.EINVAL;
         } finally {
-            p.close(fd);
+            c.close(fd);
         }
     }
 
     /** Creates one directory; true if created, false if it already existed. */
     public static boolean mkdir(Path dir) {
-        POSIX p = posix();
-        if (p.mkdir(dir.toString(), 0755) == 0) {
+        if (libc().mkdir(dir.toString(), 0755) == 0) {
             return true;
         }
-        Errno errno = Errno.of(p.errno());
+        Errno errno = errno();
         if (errno == Errno.EEXIST && Files.isDirectory(dir)) {
             return false;
         }
@@ -90,8 +93,7 @@ public final class CgroupFiles {
 
     /** Removes one (cgroup) directory; returns null on success or the errno. */
     public static Errno rmdir(Path dir) {
-        POSIX p = posix();
-        return p.rmdir(dir.toString()) == 0 ? null : Errno.of(p.errno());
+        return libc().rmdir(dir.toString()) == 0 ? null : errno();
     }
 
     public static String read(Path file) {
@@ -164,18 +166,5 @@ public final class CgroupFiles {
             return Errno.ESRCH;
         }
         return Errno.UNKNOWN;
-    }
-
-    /** jnr's default handler throws on any failed call; here the caller reads errno itself. */
-    private static final class ErrnoOnlyHandler extends DefaultPOSIXHandler {
-        @Override
-        public void error(jnr.constants.platform.Errno error, String extraData) {
-            // reported through errno() by the caller
-        }
-
-        @Override
-        public void error(jnr.constants.platform.Errno error, String methodName, String extraData) {
-            // reported through errno() by the caller
-        }
     }
 }

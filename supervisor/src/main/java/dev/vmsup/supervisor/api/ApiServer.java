@@ -26,8 +26,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
+import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.resources.ContainersFile;
@@ -101,8 +100,7 @@ public final class ApiServer implements AutoCloseable {
         // listen on a private name and rename once the server accepts: a client can never reach a socket whose
         // server is not ready yet (an early connection used to be dropped while Vert.x set up its acceptor)
         Path listening = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        POSIX posix = POSIXFactory.getNativePOSIX();
-        int old = posix.umask(0077);
+        int old = Posix.umask(0077);
         try {
             Files.deleteIfExists(listening);
             api.server = server.listen(SocketAddress.domainSocketAddress(listening.toString()))
@@ -118,7 +116,7 @@ public final class ApiServer implements AutoCloseable {
             }
             throw new SupervisorException("cannot listen on API socket " + socket, e);
         } finally {
-            posix.umask(old);
+            Posix.umask(old);
         }
         LOG.info("control API on {}", socket);
         return api;

@@ -12,10 +12,9 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
+import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
@@ -87,23 +86,16 @@ final class Readiness {
             return;
         }
         told = true;
-        POSIX posix = POSIXFactory.getNativePOSIX();
         try {
             byte[] bytes = (MAPPER.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
-            int off = 0;
-            while (off < bytes.length) {
-                byte[] rest = java.util.Arrays.copyOfRange(bytes, off, bytes.length);
-                int n = posix.write(fd, rest, rest.length);
-                if (n <= 0) {
-                    LOG.warn("--ready-fd {}: write failed (errno {})", fd, posix.errno());
-                    break;
-                }
-                off += n;
+            int errno = Posix.writeAll(fd, bytes);
+            if (errno != 0) {
+                LOG.warn("--ready-fd {}: write failed: {}", fd, jnr.constants.platform.Errno.valueOf(errno));
             }
         } catch (IOException e) {
             LOG.warn("--ready-fd {}: {}", fd, e.getMessage());
         } finally {
-            posix.close(fd);
+            Posix.close(fd);
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.function.Consumer;
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.InvalidCgroupPathException;
-import jnr.posix.POSIXFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,6 +22,7 @@ import dev.vmsup.supervisor.config.ConfigLoader;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.config.SystemdCgroup;
+import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.ContainersFile;
@@ -120,7 +120,7 @@ public final class RunCommand implements Callable<Integer> {
         } else {
             Signals.onTermination(stop::request);
         }
-        POSIXFactory.getNativePOSIX().umask(0077);
+        Posix.umask(0077);
         PrintWriter err = spec != null ? spec.commandLine().getErr()
                 : new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         Readiness readiness;

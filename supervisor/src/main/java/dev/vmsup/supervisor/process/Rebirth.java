@@ -16,9 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jnr.constants.platform.Errno;
-import jnr.constants.platform.Fcntl;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 import dev.vmsup.supervisor.SupervisorException;
 
 /**
@@ -34,7 +31,6 @@ import dev.vmsup.supervisor.SupervisorException;
  */
 public final class Rebirth {
     private static final Logger LOG = LoggerFactory.getLogger(Rebirth.class);
-    private static final int FD_CLOEXEC = 1;
     private static volatile boolean allowed;
 
     private final Path procRoot;
@@ -111,10 +107,9 @@ public final class Rebirth {
         List<String> envp = new ArrayList<>();
         env.forEach((k, v) -> envp.add(k + "=" + v));
 
-        POSIX posix = POSIXFactory.getNativePOSIX();
         LibC libc = Signals.libc();
         Set<Integer> keep = keptDescriptors(lockFile);
-        closeOnExecAllBut(posix, keep);
+        closeOnExecAllBut(libc, keep);
         byte[] termination = Signals.sigset(LibC.SIGTERM, LibC.SIGINT);
         libc.pthread_sigmask(LibC.SIG_BLOCK, termination, null);
         try {
@@ -126,8 +121,8 @@ public final class Rebirth {
         LOG.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
         libc.signal(LibC.SIGTERM, LibC.SIG_IGN);
         libc.signal(LibC.SIGINT, LibC.SIG_IGN);
-        posix.execve(exe, argv.toArray(String[]::new), envp.toArray(String[]::new));
-        int errno = posix.errno();
+        libc.execve(exe, argv.toArray(String[]::new), envp.toArray(String[]::new));
+        int errno = Posix.errno();
         libc.signal(LibC.SIGTERM, LibC.SIG_DFL);
         libc.signal(LibC.SIGINT, LibC.SIG_DFL);
         reinstallHandlers.run();
@@ -190,9 +185,9 @@ public final class Rebirth {
         return fds;
     }
 
-    private void closeOnExecAllBut(POSIX posix, Set<Integer> keep) {
+    private void closeOnExecAllBut(LibC libc, Set<Integer> keep) {
         for (int fd : openDescriptors()) {
-            posix.fcntlInt(fd, Fcntl.F_SETFD, keep.contains(fd) ? 0 : FD_CLOEXEC);
+            libc.fcntl(fd, LibC.F_SETFD, keep.contains(fd) ? 0 : LibC.FD_CLOEXEC);
         }
     }
 }

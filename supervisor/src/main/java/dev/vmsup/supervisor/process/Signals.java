@@ -1,14 +1,12 @@
 package dev.vmsup.supervisor.process;
 
-import jnr.ffi.LibraryLoader;
-
 /** libc's signal calls for {@link Rebirth}, and the sigset_t they take. */
 final class Signals {
     private Signals() {
     }
 
     static LibC libc() {
-        return LibraryLoader.create(LibC.class).load("c");
+        return Posix.libc();
     }
 
     /** A sigset_t holding {@code signals} (bit n-1 for signal n, little-endian words). */

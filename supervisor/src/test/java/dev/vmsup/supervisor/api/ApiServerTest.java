@@ -45,13 +45,15 @@ class ApiServerTest {
     private SandboxFixture f;
     private Sandbox s;
     private ApiServer api;
+    private Metrics metrics;
     private ContractCheckingClient http;
 
     @BeforeEach
     void setUp(SandboxFixture fixture) {
         f = fixture;
         s = f.start(f.settings(false).apiSocket("none").resolve("api"), Map.of());
-        api = ApiServer.start(f.vertx(), s, Metrics.attachTo(s), tmp.resolve("api.sock"));
+        metrics = Metrics.attachTo(s);
+        api = ApiServer.start(f.vertx(), s, metrics, tmp.resolve("api.sock"));
         http = new ContractCheckingClient(api.socket());
     }
 
@@ -101,12 +103,26 @@ class ApiServerTest {
         assertThat(v.path("list")).allSatisfy(c -> assertThat(c.path("placed").asBoolean()).isTrue());
         f.assertPlacement(s, 3);
         assertThat(quota()).as("rewritten by the resize").isEqualTo("50000");
+        assertThat(metrics.loaded()).as("Micrometer waits for the first scrape").isFalse();
         Response scrape = http.send("GET", "/metrics", null);
         assertThat(scrape.status()).isEqualTo(200);
         String metrics = scrape.body();
         assertThat(metrics).contains("vmsup_vcpus 3.0", "vmsup_resize_seconds_bucket", "vmsup_qmp_round_trip_seconds",
                 "vmsup_cgroup_cpu_usage_seconds{cgroup=\"vcpu\"}", "vmsup_placement_failures_total 0.0",
-                "vmsup_vcpu_unconstrained_seconds_count 2");
+                "vmsup_vcpu_unconstrained_seconds_count 2", "vmsup_resize_seconds_count{result=\"ok\"} 1");
+    }
+
+    @Test
+    void eventsWaitingForTheFirstScrapeAreBoundedAndNoneIsLost() throws IOException {
+        for (int i = 0; i < Metrics.MOST_WAITING; i++) {
+            metrics.placementFailed();
+        }
+        assertThat(metrics.loaded()).isFalse();
+        metrics.placementFailed();
+        assertThat(metrics.loaded()).as("one event more than may wait makes the registry").isTrue();
+        metrics.placementFailed();
+        assertThat(http.send("GET", "/metrics", null).body())
+                .contains("vmsup_placement_failures_total " + (Metrics.MOST_WAITING + 2) + ".0");
     }
 
     @Test
