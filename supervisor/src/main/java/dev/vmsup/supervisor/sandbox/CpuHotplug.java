@@ -1,15 +1,12 @@
 package dev.vmsup.supervisor.sandbox;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Supplier;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.cgroups.ThreadPlacement;
 import dev.vmsup.supervisor.vm.CpuHotplugException;
+import dev.vmsup.supervisor.vm.PluggedCpu;
 import dev.vmsup.supervisor.vm.QemuVm;
-
-
-
 
 /**
  * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread exists when
@@ -33,15 +30,14 @@ final class CpuHotplug {
     /** Plugs {@code howMany} CPUs; null, or the step that failed. */
     ResizeException plug(int howMany) {
         for (int i = 0; i < howMany; i++) {
-            List<Integer> fresh;
+            PluggedCpu plugged;
             try {
-                fresh = vm.plugCpu();
+                plugged = vm.plugCpu();
             } catch (CpuHotplugException e) {
                 return ResizeException.of(e);
             }
-            long added = System.nanoTime();
-            placement.placeNew(fresh);
-            events.get().vcpuPlaced(Duration.ofNanos(System.nanoTime() - added));
+            placement.placeNew(plugged.threads());
+            events.get().vcpuPlaced(Duration.ofNanos(System.nanoTime() - plugged.repliedAtNanos()));
             placeAll.run();
         }
         return null;

@@ -270,6 +270,21 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the resize path once without changing the sandbox, so that the first real resize is not the slowest (its
+     * code compiled, its libc calls bound, QEMU's free CPU slots read): the hotplug's reads, each vCPU thread written
+     * again into vcpu where it already is, QEMU's CPU list, the merged limits written again as they are.
+     */
+    public List<VcpuInfo> warmUp() {
+        return change(() -> {
+            vm.warmUpHotplug();
+            placement.placeNew(vcpus.stream().map(VcpuInfo::threadId).toList());
+            placeThreads();
+            applyResources(ResourceMerger.merge(containers.values()));
+            return vcpus;
+        });
+    }
+
     /** Every vCPU thread QEMU lists into vcpu; the VM's kernel threads (kvm-pit) with QEMU's other threads. */
     private void placeThreads() {
         placeThreads(vm.commandDeadline());

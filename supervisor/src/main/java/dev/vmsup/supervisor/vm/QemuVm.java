@@ -182,22 +182,14 @@ public final class QemuVm implements AutoCloseable {
      * Plugs one CPU into the lowest free socket and returns the host threads QEMU created for it, found in
      * {@code /proc} by their {@code CPU n/} name right after {@code device_add} returns (no QMP round trip).
      */
-    public List<Integer> plugCpu() {
+    public PluggedCpu plugCpu() {
         if (unplugged && accel.startsWith("tcg") && client.greeting().version().qemu().major() < 8) {
             // QEMU 7.2 under TCG dies (SIGSEGV or heap corruption) on the first CPU hotplug after any CPU unplug,
             // whatever the slot: seen on these machines. Refuse instead of losing the sandbox.
             throw new CpuHotplugException("device_add", "QEMU " + client.greeting().version()
                     + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again", true);
         }
-        if (freeSlots == null) {
-            try {
-                freeSlots = new ArrayList<>(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand())
-                        .stream().filter(s -> !s.plugged())
-                        .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
-            } catch (SupervisorException e) {
-                throw new CpuHotplugException("query-hotpluggable-cpus", e);
-            }
-        }
+        readFreeSlots();
         if (freeSlots.isEmpty()) {
             throw new CpuHotplugException("device_add", "no free CPU slot left", true);
         }
@@ -210,8 +202,33 @@ public final class QemuVm implements AutoCloseable {
             freeSlots = null; // QEMU's view is the truth again
             throw new CpuHotplugException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
         }
+        long replied = System.nanoTime();
         freeSlots.remove(0);
-        return threads.newVcpuThreads(process.pid(), before);
+        return new PluggedCpu(threads.newVcpuThreads(process.pid(), before), replied);
+    }
+
+    private void readFreeSlots() {
+        if (freeSlots == null) {
+            try {
+                freeSlots = new ArrayList<>(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand())
+                        .stream().filter(s -> !s.plugged())
+                        .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
+            } catch (SupervisorException e) {
+                throw new CpuHotplugException("query-hotpluggable-cpus", e);
+            }
+        }
+    }
+
+    /**
+     * The read-only half of a CPU hotplug, once, so that the first real one is not the slowest: the free slots are
+     * read from QEMU (and kept, as a hotplug keeps them) and the thread list scanned as after a {@code device_add}.
+     */
+    public void warmUpHotplug() {
+        if (!unplugged) {
+            readFreeSlots();
+        }
+        Set<Integer> now = threads.tids(process.pid());
+        threads.newVcpuThreads(process.pid(), now);
     }
 
     /**

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.internal.CgroupFiles;
+import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
@@ -60,6 +64,45 @@ class SandboxV1Test {
 
     private String read(CgroupPath cgroup, String name) {
         return CgroupFiles.read(cpuFile(cgroup, name)).strip();
+    }
+
+    @Test
+    void theWarmUpChangesNothingAndLeavesTheFirstResizeOnlyItsOwnQmpCommands() {
+        Sandbox s = f.start(f.settings(false).maxVcpus(3).resolve("sb-warm"), TWO_CONTAINERS);
+        try {
+            List<String> commands = new CopyOnWriteArrayList<>();
+            List<Duration> windows = new CopyOnWriteArrayList<>();
+            s.events(new SupervisorEvents() {
+                @Override
+                public void qmpRoundTrip(String command, Duration took) {
+                    commands.add(command.split(" ")[0]);
+                }
+
+                @Override
+                public void vcpuPlaced(Duration window) {
+                    windows.add(window);
+                }
+            });
+            CgroupLayout l = s.layout();
+            List<VcpuInfo> before = s.snapshot().vcpus();
+            assertThat(s.warmUp()).isEqualTo(before);
+            assertThat(s.snapshot().vcpus()).isEqualTo(before);
+            f.assertPlacement(s, 1);
+            assertThat(read(l.vcpu(), "cpu.cfs_quota_us")).isEqualTo("250000");
+            assertThat(read(l.vcpu(), "cpu.cfs_period_us")).isEqualTo("200000");
+            assertThat(commands).as("the warm-up reads QEMU's free slots and CPUs, and changes nothing")
+                    .containsExactly("query-hotpluggable-cpus", "query-cpus-fast");
+
+            commands.clear();
+            assertThat(s.resize(2)).hasSize(2);
+            assertThat(commands).as("a hotplug after the warm-up: the floor's two commands, nothing else")
+                    .containsExactly("device_add", "query-cpus-fast");
+            assertThat(windows).hasSize(1);
+            assertThat(windows.get(0)).as("from device_add's reply to the thread in vcpu").isPositive();
+            f.assertPlacement(s, 2);
+        } finally {
+            s.teardown();
+        }
     }
 
     @ParameterizedTest(name = "sandbox_cgroup_only={0}")
