@@ -1,6 +1,7 @@
 package dev.vmsup.supervisor.sandbox;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.cgroups.ThreadPlacement;
@@ -41,6 +42,13 @@ final class CpuHotplug {
             placeAll.run();
         }
         return null;
+    }
+
+    /** A plug's path without plugging: QEMU's free slots read, the thread scan, {@code vcpuThreads} placed again. */
+    void warmUp(List<Integer> vcpuThreads) {
+        vm.warmUpHotplug();
+        placement.placeNew(vcpuThreads);
+        placeAll.run();
     }
 
     /** Unplugs the {@code howMany} highest hotplugged CPUs; null, or the step that failed. */

@@ -135,10 +135,7 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /**
-     * Adds or replaces one container's resources, then recomputes and applies the merged limits (and with
-     * auto_vcpus resizes to the vCPUs they call for). Returns the vCPUs afterwards. A refused change is rolled back.
-     */
+    /** Adds or replaces one container, then applies the merged limits (auto_vcpus: resizes); a refusal rolls back. */
     public List<VcpuInfo> putContainer(String id, ContainerResources resources) {
         new ContainerId(id);
         return change(() -> changeContainers(id, containers.containsKey(id) ? "replaced" : "added",
@@ -168,12 +165,12 @@ public final class Sandbox implements AutoCloseable {
         });
     }
 
-    /** Usage of the sandbox's cgroups: "sandbox", "vcpu" and, when it exists, "overhead". */
     /** The sampler of this sandbox's processes (CPU, memory), the overhead advisor's source. */
     public UsageSampler usage() {
         return parts.usage;
     }
 
+    /** Usage of the sandbox's cgroups: "sandbox", "vcpu" and, when it exists, "overhead". */
     public Map<String, CgroupStats> stats() {
         return parts.cgroups.stats();
     }
@@ -195,10 +192,7 @@ public final class Sandbox implements AutoCloseable {
         return end;
     }
 
-    /**
-     * Stops QEMU if it still runs, closes QMP, returns the supervisor to where it started, removes the cgroups and
-     * files this sandbox created. Idempotent.
-     */
+    /** Stops QEMU if it runs, closes QMP, removes the cgroups and files this sandbox created. Idempotent. */
     public synchronized List<DeleteReport.Failure> teardown() {
         if (tornDown) {
             return List.of();
@@ -270,18 +264,12 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the resize path once without changing the sandbox, so that the first real resize is not the slowest (its
-     * code compiled, its libc calls bound, QEMU's free CPU slots read): the hotplug's reads, each vCPU thread written
-     * again into vcpu where it already is, QEMU's CPU list, the merged limits written again as they are.
-     */
-    public List<VcpuInfo> warmUp() {
-        return change(() -> {
-            vm.warmUpHotplug();
-            placement.placeNew(vcpus.stream().map(VcpuInfo::threadId).toList());
-            placeThreads();
+    /** The resize path once without changing the sandbox (a hotplug's reads, placement, limits as they are). */
+    public void warmUp() {
+        change(() -> {
+            hotplug.warmUp(vcpus.stream().map(VcpuInfo::threadId).toList());
             applyResources(ResourceMerger.merge(containers.values()));
-            return vcpus;
+            return null;
         });
     }
 

@@ -3,7 +3,6 @@ package dev.vmsup.supervisor.vm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -52,8 +51,7 @@ public final class QemuVm implements AutoCloseable {
     private QmpClient client;
     private QmpCommands qmp;
     private boolean unplugged;
-    /** Empty CPU slots, lowest socket first, as QEMU last reported them; null: ask QEMU. */
-    private List<HotpluggableCpu> freeSlots;
+    private final FreeCpuSlots freeSlots = new FreeCpuSlots();
     /** The CPUs as QEMU last reported them. */
     private List<CpuInfo> cpus = List.of();
 
@@ -149,11 +147,7 @@ public final class QemuVm implements AutoCloseable {
 
     /** Once QEMU has exited: null for status 0, else what ended it ("exit status N", "killed by signal N"). */
     public String abnormalExit() {
-        int status = process.exitValue();
-        if (status == 0) {
-            return null;
-        }
-        return status > 128 ? "killed by signal " + (status - 128) : "exit status " + status;
+        return ExitStatus.abnormal(process.exitValue());
     }
 
     /**
@@ -190,45 +184,36 @@ public final class QemuVm implements AutoCloseable {
                     + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again", true);
         }
         readFreeSlots();
-        if (freeSlots.isEmpty()) {
-            throw new CpuHotplugException("device_add", "no free CPU slot left", true);
-        }
-        HotpluggableCpu slot = freeSlots.get(0);
+        HotpluggableCpu slot = freeSlots.lowest();
         String id = "cpu-" + slot.props().getOrDefault("socket-id", 0L);
         Set<Integer> before = threads.tids(process.pid());
         try {
             await(qmp.deviceAddCpu(slot, id), "device_add " + id, deadlines.qmpCommand());
         } catch (SupervisorException e) {
-            freeSlots = null; // QEMU's view is the truth again
+            freeSlots.forget(); // QEMU's view is the truth again
             throw new CpuHotplugException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
         }
         long replied = System.nanoTime();
-        freeSlots.remove(0);
+        freeSlots.taken();
         return new PluggedCpu(threads.newVcpuThreads(process.pid(), before), replied);
     }
 
     private void readFreeSlots() {
-        if (freeSlots == null) {
+        if (!freeSlots.known()) {
             try {
-                freeSlots = new ArrayList<>(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand())
-                        .stream().filter(s -> !s.plugged())
-                        .sorted(Comparator.comparing(s -> s.props().getOrDefault("socket-id", 0L))).toList());
+                freeSlots.remember(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand()));
             } catch (SupervisorException e) {
                 throw new CpuHotplugException("query-hotpluggable-cpus", e);
             }
         }
     }
 
-    /**
-     * The read-only half of a CPU hotplug, once, so that the first real one is not the slowest: the free slots are
-     * read from QEMU (and kept, as a hotplug keeps them) and the thread list scanned as after a {@code device_add}.
-     */
+    /** A hotplug's reads once, so the first is not the slowest: free slots (kept, as a hotplug keeps them), the scan. */
     public void warmUpHotplug() {
         if (!unplugged) {
             readFreeSlots();
         }
-        Set<Integer> now = threads.tids(process.pid());
-        threads.newVcpuThreads(process.pid(), now);
+        threads.newVcpuThreads(process.pid(), threads.tids(process.pid()));
     }
 
     /**
@@ -236,7 +221,7 @@ public final class QemuVm implements AutoCloseable {
      * QEMU 7.2 does not name the CPU in {@code DEVICE_DELETED}: events only wake the check, which reads the CPUs.
      */
     public void unplugCpus(int howMany) {
-        freeSlots = null; // the released slots come back; read them from QEMU next time
+        freeSlots.forget(); // the released slots come back; read them from QEMU next time
         List<CpuInfo> removable = cpus.stream().filter(c -> c.qomPath().startsWith(PERIPHERAL))
                 .sorted(Comparator.comparingInt(CpuInfo::cpuIndex).reversed()).limit(howMany).toList();
         if (removable.size() < howMany) {
@@ -330,10 +315,7 @@ public final class QemuVm implements AutoCloseable {
         }
     }
 
-    /**
-     * Waits for one QMP exchange with a deadline and records its round trip. Works on any thread but the event
-     * loop, whose I/O it waits for.
-     */
+    /** Waits for one QMP exchange with a deadline and records its round trip; on any thread but the event loop. */
     private <T> T await(Future<T> future, String step, Duration timeout) {
         long start = System.nanoTime();
         try {
@@ -341,7 +323,7 @@ public final class QemuVm implements AutoCloseable {
             events.qmpRoundTrip(step, Duration.ofNanos(System.nanoTime() - start));
             return result;
         } catch (TimeoutException e) {
-            freeSlots = null; // QEMU may still act on it: its view is the truth again
+            freeSlots.forget(); // QEMU may still act on it: its view is the truth again
             throw new VmNotAnsweringException(step + " did not finish within " + (timeout.toMillis() % 1000 == 0
                     ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms"));
         } catch (ExecutionException e) {
