@@ -34,6 +34,12 @@ public interface Cgroup {
     Placement addThread(int tid);
 
     /**
+     * As {@link #addThread}, in the hierarchies of {@code controllers} only: on v1 the thread stays where it is in
+     * the others; v2 has one hierarchy, where this is {@link #addThread}.
+     */
+    Placement addThread(int tid, Set<String> controllers);
+
+    /**
      * Thread-group ids in this cgroup (not descendants). A v2 threaded cgroup cannot list processes (the
      * kernel answers EOPNOTSUPP): use {@link #threads()} there.
      */

@@ -68,6 +68,17 @@ final class V1Cgroup implements Cgroup {
         return moveEverywhere("tasks", tid);
     }
 
+    @Override
+    public Placement addThread(int tid, Set<String> controllers) {
+        for (Path mount : hierarchy.mounts()) {
+            if (controllers.stream().anyMatch(c -> mount.equals(hierarchy.mountOf(c))) && TaskMover.move(
+                    dirs.get(mount).resolve("tasks"), tid, hierarchy.taskSetup(), this::explain) == Placement.GONE) {
+                return Placement.GONE;
+            }
+        }
+        return Placement.MOVED;
+    }
+
     private Placement moveEverywhere(String file, int id) {
         for (Path mount : hierarchy.mounts()) {
             if (TaskMover.move(dirs.get(mount).resolve(file), id, hierarchy.taskSetup(), this::explain) == Placement.GONE) {

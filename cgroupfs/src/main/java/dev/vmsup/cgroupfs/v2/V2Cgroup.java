@@ -65,6 +65,11 @@ final class V2Cgroup implements Cgroup {
         return TaskMover.move(dir.resolve("cgroup.threads"), tid, hierarchy.taskSetup(), this::explain);
     }
 
+    @Override
+    public Placement addThread(int tid, Set<String> controllers) {
+        return addThread(tid);
+    }
+
     private String explain(Path file, Errno errno) {
         String name = file.getFileName().toString();
         return switch (errno) {

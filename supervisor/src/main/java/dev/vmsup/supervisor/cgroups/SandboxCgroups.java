@@ -27,6 +27,8 @@ import dev.vmsup.supervisor.resources.MergedResources;
  */
 public final class SandboxCgroups {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxCgroups.class);
+    /** The controllers that limit a thread's CPU time. */
+    private static final Set<String> CPU_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset");
 
     private final Hierarchy hierarchy;
     private final CgroupLayout layout;
@@ -220,6 +222,20 @@ public final class SandboxCgroups {
 
     public Placement placeVcpuThread(int tid) {
         return vcpu.addThread(tid);
+    }
+
+    /**
+     * Moves QEMU thread {@code tid} into vcpu for CPU time only (the cpu, cpuacct and cpuset hierarchies on v1; memory
+     * is charged to the process's owner thread there and stays put), so that a thread it creates is born under the
+     * vCPUs' limits; {@link #returnFromVcpu} moves it back.
+     */
+    public Placement lendToVcpu(int tid) {
+        return vcpu.addThread(tid, CPU_CONTROLLERS);
+    }
+
+    /** Moves QEMU thread {@code tid} back where QEMU's process lives, in the hierarchies {@link #lendToVcpu} used. */
+    public Placement returnFromVcpu(int tid) {
+        return own(layout.qemu()).addThread(tid, CPU_CONTROLLERS);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,35 @@ public final class ThreadPlacement {
             if (cgroups.placeVcpuThread(tid) == Placement.MOVED) {
                 placed.add(tid);
             }
+        }
+    }
+
+    /**
+     * Runs {@code plug} with QEMU's main thread {@code mainTid} lent to the vcpu cgroup, so that the vCPU thread it
+     * creates is born under the vCPUs' CPU limits and never runs outside them; the main thread goes back to QEMU's
+     * cgroup whatever happened.
+     */
+    public <T> T bornInVcpu(int mainTid, Supplier<T> plug) {
+        cgroups.lendToVcpu(mainTid);
+        T result;
+        try {
+            result = plug.get();
+        } catch (RuntimeException e) {
+            try {
+                cgroups.returnFromVcpu(mainTid);
+            } catch (RuntimeException back) {
+                e.addSuppressed(back);
+            }
+            throw e;
+        }
+        cgroups.returnFromVcpu(mainTid);
+        return result;
+    }
+
+    /** Threads other than vCPUs that QEMU started while its main thread was lent: back with QEMU's other threads. */
+    public void returnToQemu(List<Integer> tids) {
+        for (int tid : tids) {
+            cgroups.returnFromVcpu(tid);
         }
     }
 

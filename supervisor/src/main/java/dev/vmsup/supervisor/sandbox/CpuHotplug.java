@@ -10,9 +10,9 @@ import dev.vmsup.supervisor.vm.PluggedCpu;
 import dev.vmsup.supervisor.vm.QemuVm;
 
 /**
- * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread exists when
- * device_add returns, born in QEMU's cgroup and unconstrained until moved: it is moved before anything else, then
- * QEMU's whole list confirms the picture. A step QEMU refuses ends the loop and is returned, not thrown, so the
+ * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread is born under the
+ * vCPUs' CPU limits (QEMU's main thread, which creates it during device_add, is lent to the vcpu cgroup meanwhile),
+ * is moved into vcpu in every hierarchy right after, then QEMU's whole list confirms the picture. A step QEMU refuses ends the loop and is returned, not thrown, so the
  * caller can still place and limit what did change.
  */
 final class CpuHotplug {
@@ -33,11 +33,12 @@ final class CpuHotplug {
         for (int i = 0; i < howMany; i++) {
             PluggedCpu plugged;
             try {
-                plugged = vm.plugCpu();
+                plugged = placement.bornInVcpu((int) vm.pid(), vm::plugCpu);
             } catch (CpuHotplugException e) {
                 return ResizeException.of(e);
             }
             placement.placeNew(plugged.threads());
+            placement.returnToQemu(plugged.others());
             events.get().vcpuPlaced(Duration.ofNanos(System.nanoTime() - plugged.repliedAtNanos()));
             placeAll.run();
         }

@@ -195,7 +195,8 @@ public final class QemuVm implements AutoCloseable {
         }
         long replied = System.nanoTime();
         freeSlots.taken();
-        return new PluggedCpu(threads.newVcpuThreads(process.pid(), before), replied);
+        VcpuThreads.Found made = threads.newThreads(process.pid(), before);
+        return new PluggedCpu(made.vcpus(), made.others(), replied);
     }
 
     private void readFreeSlots() {
@@ -213,7 +214,7 @@ public final class QemuVm implements AutoCloseable {
         if (!unplugged) {
             readFreeSlots();
         }
-        threads.newVcpuThreads(process.pid(), threads.tids(process.pid()));
+        threads.newThreads(process.pid(), threads.tids(process.pid()));
     }
 
     /**

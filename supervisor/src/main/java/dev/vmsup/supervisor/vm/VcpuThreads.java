@@ -34,15 +34,19 @@ public final class VcpuThreads {
         return tids;
     }
 
-    /** Threads of {@code pid} not in {@code before} whose name says they are vCPUs. */
-    public List<Integer> newVcpuThreads(long pid, Set<Integer> before) {
-        List<Integer> found = new ArrayList<>();
+    /** Threads of {@code pid} not in {@code before}: those whose names say they are vCPUs, and the others. */
+    public Found newThreads(long pid, Set<Integer> before) {
+        Found found = new Found(new ArrayList<>(), new ArrayList<>());
         for (int tid : tids(pid)) {
-            if (!before.contains(tid) && isVcpu(pid, tid)) {
-                found.add(tid);
+            if (!before.contains(tid)) {
+                (isVcpu(pid, tid) ? found.vcpus() : found.others()).add(tid);
             }
         }
         return found;
+    }
+
+    /** New threads of a process, by kind. */
+    public record Found(List<Integer> vcpus, List<Integer> others) {
     }
 
     private boolean isVcpu(long pid, int tid) {

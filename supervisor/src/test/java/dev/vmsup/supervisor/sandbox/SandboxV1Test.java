@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -67,15 +68,22 @@ class SandboxV1Test {
     }
 
     @Test
-    void theWarmUpChangesNothingAndLeavesTheFirstResizeOnlyItsOwnQmpCommands() {
+    void theWarmUpChangesNothingAndANewVcpuIsBornUnderTheVcpuLimits() {
         Sandbox s = f.start(f.settings(false).maxVcpus(3).resolve("sb-warm"), TWO_CONTAINERS);
         try {
+            CgroupLayout l = s.layout();
+            int qemu = (int) s.snapshot().qemuPid();
             List<String> commands = new CopyOnWriteArrayList<>();
             List<Duration> windows = new CopyOnWriteArrayList<>();
+            Map<String, Map<String, CgroupPath>> atReply = new ConcurrentHashMap<>();
             s.events(new SupervisorEvents() {
                 @Override
                 public void qmpRoundTrip(String command, Duration took) {
                     commands.add(command.split(" ")[0]);
+                    if (command.startsWith("device_add")) { // QEMU has answered; vmsup has placed nothing yet
+                        SandboxFixture.threads(qemu).forEach((tid, name) -> atReply.put(tid == qemu ? "main" : name,
+                                f.hierarchy.placementOf(qemu, tid)));
+                    }
                 }
 
                 @Override
@@ -83,7 +91,6 @@ class SandboxV1Test {
                     windows.add(window);
                 }
             });
-            CgroupLayout l = s.layout();
             List<VcpuInfo> before = s.snapshot().vcpus();
             s.warmUp();
             assertThat(s.snapshot().vcpus()).isEqualTo(before);
@@ -97,9 +104,12 @@ class SandboxV1Test {
             assertThat(s.resize(2)).hasSize(2);
             assertThat(commands).as("a hotplug after the warm-up: the floor's two commands, nothing else")
                     .containsExactly("device_add", "query-cpus-fast");
+            assertThat(atReply.get("CPU 1/TCG")).as("the new vCPU when device_add answered: %s", atReply)
+                    .containsEntry("cpu", l.vcpu()).containsEntry("cpuset", l.vcpu());
+            assertThat(atReply.get("main")).as("QEMU's main thread, lent for CPU time only")
+                    .containsEntry("cpu", l.vcpu()).containsEntry("pids", l.qemu());
             assertThat(windows).hasSize(1);
-            assertThat(windows.get(0)).as("from device_add's reply to the thread in vcpu").isPositive();
-            f.assertPlacement(s, 2);
+            f.assertPlacement(s, 2); // the main thread back with QEMU's other threads, both vCPUs in vcpu
         } finally {
             s.teardown();
         }
