@@ -105,6 +105,22 @@ class V1HierarchyTest {
     }
 
     @Test
+    void movesAThreadInTheHierarchiesOfSomeControllersOnly() {
+        Cgroup sandbox = v1.create(parent.child("kata_sb"));
+        Cgroup vcpu = sandbox.createThreadedChild("vcpu");
+        try (Spawned sleep = Spawned.sleeper()) {
+            assertThat(sandbox.addProcess(sleep.pid())).isEqualTo(Placement.MOVED);
+            assertThat(vcpu.addThread(sleep.pid(), Set.of("cpu", "cpuset"))).isEqualTo(Placement.MOVED);
+            Map<String, CgroupPath> at = v1.placementOf(sleep.pid(), sleep.pid());
+            assertThat(at).as("cpu and cpuset moved; memory and pids stay").containsEntry("cpu", vcpu.path())
+                    .containsEntry("cpuset", vcpu.path()).containsEntry("memory", sandbox.path())
+                    .containsEntry("pids", sandbox.path());
+            assertThat(sandbox.addThread(sleep.pid(), Set.of("cpu", "cpuset"))).isEqualTo(Placement.MOVED);
+            assertThat(v1.isPlaced(sandbox.path(), sleep.pid(), sleep.pid())).as("back everywhere").isTrue();
+        }
+    }
+
+    @Test
     void movesOneRealThreadWhileItsProcessStays() throws Exception {
         V1Hierarchy cpuOnly = host.v1(Set.of("cpu", "cpuacct", "cpuset"));
         Cgroup vcpu = cpuOnly.create(parent.child("kata_sb")).createThreadedChild("vcpu");
