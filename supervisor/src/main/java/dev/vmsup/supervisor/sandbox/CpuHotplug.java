@@ -12,8 +12,8 @@ import dev.vmsup.supervisor.vm.QemuVm;
 /**
  * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread is born under the
  * vCPUs' CPU limits (QEMU's main thread, which creates it during device_add, is lent to the vcpu cgroup meanwhile),
- * is moved into vcpu in every hierarchy right after, then QEMU's whole list confirms the picture. A step QEMU refuses ends the loop and is returned, not thrown, so the
- * caller can still place and limit what did change.
+ * is moved into vcpu in every hierarchy right after, then QEMU's whole list confirms the picture. A step QEMU
+ * refuses ends the loop and is returned, not thrown, so the caller can still place and limit what did change.
  */
 final class CpuHotplug {
     private final QemuVm vm;
@@ -45,9 +45,15 @@ final class CpuHotplug {
         return null;
     }
 
-    /** A plug's path without plugging: QEMU's free slots read, the thread scan, {@code vcpuThreads} placed again. */
+    /**
+     * A plug's path without the plug: the main thread lent and returned around QEMU's free slots read and the thread
+     * scan, {@code vcpuThreads} placed again.
+     */
     void warmUp(List<Integer> vcpuThreads) {
-        vm.warmUpHotplug();
+        placement.bornInVcpu((int) vm.pid(), () -> {
+            vm.warmUpHotplug();
+            return null;
+        });
         placement.placeNew(vcpuThreads);
         placeAll.run();
     }
