@@ -17,8 +17,11 @@ public interface SupervisorEvents {
     default void qmpRoundTrip(String command, Duration took) {
     }
 
-    /** A hotplugged vCPU's thread reached the vcpu cgroup {@code window} after its device_add returned. */
-    default void vcpuPlaced(Duration window) {
+    /**
+     * A hotplugged vCPU's thread is in the vcpu cgroup in every hierarchy {@code placed} after its device_add
+     * returned; it ran outside the vCPUs' CPU limits for {@code unconstrained} (zero when it was born under them).
+     */
+    default void vcpuPlaced(Duration unconstrained, Duration placed) {
     }
 
     /** A vCPU thread could not be placed (gone, or refused by the kernel). */

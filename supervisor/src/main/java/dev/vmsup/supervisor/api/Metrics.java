@@ -55,8 +55,8 @@ public final class Metrics implements SupervisorEvents {
     }
 
     @Override
-    public void vcpuPlaced(Duration window) {
-        deliver(m -> m.vcpuPlaced(window));
+    public void vcpuPlaced(Duration unconstrained, Duration placed) {
+        deliver(m -> m.vcpuPlaced(unconstrained, placed));
     }
 
     @Override
@@ -116,6 +116,7 @@ public final class Metrics implements SupervisorEvents {
         private final Timer resizeOk;
         private final Timer resizeFailed;
         private final Timer unconstrained;
+        private final Timer placement;
 
         /** Gauges read {@code s}: its snapshot and its cgroups' usage. */
         private Meters(Sandbox s) {
@@ -130,8 +131,11 @@ public final class Metrics implements SupervisorEvents {
             resizeOk = resizeTimer("ok");
             resizeFailed = resizeTimer("failed");
             unconstrained = Timer.builder("vmsup_vcpu_unconstrained")
-                    .description("from a hotplugged vCPU's device_add reply to its thread being in the vcpu cgroup")
-                    .publishPercentiles(0.5, 0.99).register(registry);
+                    .description("how long a hotplugged vCPU's thread ran outside the vCPUs' CPU limits after its "
+                            + "device_add reply (zero when born under them)").publishPercentiles(0.5, 0.99).register(registry);
+            placement = Timer.builder("vmsup_vcpu_placement")
+                    .description("from a hotplugged vCPU's device_add reply to its thread in the vcpu cgroup in every "
+                            + "hierarchy").publishPercentiles(0.5, 0.99).register(registry);
             usageGauges(s);
             for (String cgroup : new String[] {"sandbox", "vcpu", "overhead"}) {
                 usage(s, cgroup, "vmsup_cgroup_cpu_usage_seconds", st -> st.cpuUsageUs() == null ? Double.NaN
@@ -216,8 +220,9 @@ public final class Metrics implements SupervisorEvents {
                     .publishPercentileHistogram().register(registry).record(took);
         }
 
-        void vcpuPlaced(Duration window) {
-            unconstrained.record(window);
+        void vcpuPlaced(Duration outside, Duration placed) {
+            unconstrained.record(outside);
+            placement.record(placed);
         }
 
         void placementFailed() {

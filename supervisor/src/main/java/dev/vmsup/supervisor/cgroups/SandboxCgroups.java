@@ -233,6 +233,21 @@ public final class SandboxCgroups {
         return vcpu.addThread(tid, CPU_CONTROLLERS);
     }
 
+    /**
+     * True if thread {@code tid} of process {@code pid} is in vcpu in the hierarchies that limit its CPU time (v1:
+     * cpu, cpuacct, cpuset; v2: the one), as {@code /proc} shows now; false if it is elsewhere or gone.
+     */
+    public boolean underVcpuCpuLimits(int pid, int tid) {
+        try {
+            Map<String, CgroupPath> at = hierarchy.placementOf(pid, tid);
+            return !at.isEmpty() && at.entrySet().stream()
+                    .filter(e -> at.size() == 1 || CPU_CONTROLLERS.contains(e.getKey()))
+                    .allMatch(e -> e.getValue().equals(vcpu.path()));
+        } catch (CgroupException e) {
+            return false;
+        }
+    }
+
     /** Moves QEMU thread {@code tid} back where QEMU's process lives, in the hierarchies {@link #lendToVcpu} used. */
     public Placement returnFromVcpu(int tid) {
         return own(layout.qemu()).addThread(tid, CPU_CONTROLLERS);

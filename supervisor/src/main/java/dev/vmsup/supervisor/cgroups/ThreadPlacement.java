@@ -73,6 +73,11 @@ public final class ThreadPlacement {
         return result;
     }
 
+    /** True if vCPU thread {@code tid} of QEMU ({@code pid}) is already under the vCPUs' CPU limits. */
+    public boolean underVcpuLimits(int pid, int tid) {
+        return cgroups.underVcpuCpuLimits(pid, tid);
+    }
+
     /** Threads other than vCPUs that QEMU started while its main thread was lent: back with QEMU's other threads. */
     public void returnToQemu(List<Integer> tids) {
         for (int tid : tids) {

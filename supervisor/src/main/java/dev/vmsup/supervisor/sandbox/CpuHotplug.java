@@ -37,9 +37,13 @@ final class CpuHotplug {
             } catch (CpuHotplugException e) {
                 return ResizeException.of(e);
             }
+            int qemu = (int) vm.pid();
+            boolean born = !plugged.threads().isEmpty()
+                    && plugged.threads().stream().allMatch(tid -> placement.underVcpuLimits(qemu, tid));
             placement.placeNew(plugged.threads());
             placement.returnToQemu(plugged.others());
-            events.get().vcpuPlaced(Duration.ofNanos(System.nanoTime() - plugged.repliedAtNanos()));
+            Duration placed = Duration.ofNanos(System.nanoTime() - plugged.repliedAtNanos());
+            events.get().vcpuPlaced(born ? Duration.ZERO : placed, placed);
             placeAll.run();
         }
         return null;

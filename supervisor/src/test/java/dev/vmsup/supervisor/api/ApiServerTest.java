@@ -109,7 +109,8 @@ class ApiServerTest {
         String metrics = scrape.body();
         assertThat(metrics).contains("vmsup_vcpus 3.0", "vmsup_resize_seconds_bucket", "vmsup_qmp_round_trip_seconds",
                 "vmsup_cgroup_cpu_usage_seconds{cgroup=\"vcpu\"}", "vmsup_placement_failures_total 0.0",
-                "vmsup_vcpu_unconstrained_seconds_count 2", "vmsup_resize_seconds_count{result=\"ok\"} 1");
+                "vmsup_vcpu_unconstrained_seconds_count 2", "vmsup_vcpu_unconstrained_seconds_max 0.0",
+                "vmsup_vcpu_placement_seconds_count 2", "vmsup_resize_seconds_count{result=\"ok\"} 1");
     }
 
     @Test

@@ -75,6 +75,7 @@ class SandboxV1Test {
             int qemu = (int) s.snapshot().qemuPid();
             List<String> commands = new CopyOnWriteArrayList<>();
             List<Duration> windows = new CopyOnWriteArrayList<>();
+            List<Duration> placedAfter = new CopyOnWriteArrayList<>();
             Map<String, Map<String, CgroupPath>> atReply = new ConcurrentHashMap<>();
             s.events(new SupervisorEvents() {
                 @Override
@@ -87,8 +88,9 @@ class SandboxV1Test {
                 }
 
                 @Override
-                public void vcpuPlaced(Duration window) {
-                    windows.add(window);
+                public void vcpuPlaced(Duration unconstrained, Duration placed) {
+                    windows.add(unconstrained);
+                    placedAfter.add(placed);
                 }
             });
             List<VcpuInfo> before = s.snapshot().vcpus();
@@ -108,7 +110,8 @@ class SandboxV1Test {
                     .containsEntry("cpu", l.vcpu()).containsEntry("cpuset", l.vcpu());
             assertThat(atReply.get("main")).as("QEMU's main thread, lent for CPU time only")
                     .containsEntry("cpu", l.vcpu()).containsEntry("pids", l.qemu());
-            assertThat(windows).hasSize(1);
+            assertThat(windows).as("born under the vCPUs' limits: never ran outside them").containsExactly(Duration.ZERO);
+            assertThat(placedAfter).singleElement().satisfies(d -> assertThat(d).isPositive());
             f.assertPlacement(s, 2); // the main thread back with QEMU's other threads, both vCPUs in vcpu
         } finally {
             s.teardown();
