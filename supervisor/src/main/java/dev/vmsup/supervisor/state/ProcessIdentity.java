@@ -4,16 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /**
  * A process named by pid, start time (field 22 of {@code /proc/<pid>/stat}, clock ticks since boot) and command
  * name ({@code comm}), so that neither a recycled pid nor a forged record makes vmsup signal an unrelated process.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-public record ProcessIdentity(@JsonProperty("pid") long pid, @JsonProperty("start_time") long startTime,
-        @JsonProperty("comm") String comm) {
+public record ProcessIdentity(long pid, long startTime, String comm) {
     /** The kernel keeps 15 bytes of a command name. */
     private static final int COMM_LENGTH = 15;
 

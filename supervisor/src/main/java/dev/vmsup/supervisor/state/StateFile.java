@@ -12,17 +12,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmsup.supervisor.SupervisorException;
-
-
-
-
 
 /**
  * What a supervisor created for one sandbox, kept in {@code <state dir>/state.json} so that {@code vmsup cleanup}
@@ -34,22 +33,23 @@ import dev.vmsup.supervisor.SupervisorException;
  * @param cgroupRoots  the parent and overhead root: the recorded cgroups must lie directly under one of them
  * @param systemdScope the transient scope unit systemd made for the sandbox, or null
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record StateFile(
-        @JsonProperty("id") String id,
-        @JsonProperty("supervisor") ProcessIdentity supervisor,
-        @JsonProperty("qemu") ProcessIdentity qemu,
-        @JsonProperty("virtiofsd") ProcessIdentity virtiofsd,
-        @JsonProperty("hierarchy") String hierarchy,
-        @JsonProperty("v1_controllers") List<String> v1Controllers,
-        @JsonProperty("cgroup_roots") List<String> cgroupRoots,
-        @JsonProperty("cgroups") List<String> cgroups,
-        @JsonProperty("files") List<String> files,
-        @JsonProperty("state_dir_created") boolean stateDirCreated,
-        @JsonProperty("systemd_scope") String systemdScope) {
+        String id,
+        ProcessIdentity supervisor,
+        ProcessIdentity qemu,
+        ProcessIdentity virtiofsd,
+        String hierarchy,
+        List<String> v1Controllers,
+        List<String> cgroupRoots,
+        List<String> cgroups,
+        List<String> files,
+        boolean stateDirCreated,
+        String systemdScope) {
 
     public static final String NAME = "state.json";
+    /** Jackson's tree model only: building a bean (de)serializer for this record cost ~70 ms of each start. */
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
 
     public StateFile {
         v1Controllers = v1Controllers == null ? List.of() : List.copyOf(v1Controllers);
@@ -80,7 +80,7 @@ public record StateFile(
             while (buf.hasRemaining() && ch.read(buf) >= 0) {
                 // read it all (a state file is small; more than 1 MiB is not ours)
             }
-            return MAPPER.readValue(buf.array(), 0, buf.position(), StateFile.class);
+            return parse(MAPPER.readTree(buf.array(), 0, buf.position()));
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
@@ -93,7 +93,7 @@ public record StateFile(
         Path target = path(stateDir);
         Path temp = stateDir.resolve(NAME + ".tmp");
         try {
-            byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
+            byte[] json = PRETTY.writeValueAsBytes(toJson());
             Files.deleteIfExists(temp); // a leftover, or a link someone put there: removed, never followed
             try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
@@ -109,6 +109,94 @@ public record StateFile(
         } catch (IOException e) {
             throw new SupervisorException("cannot write state file " + target, e);
         }
+    }
+
+    /** This state as the file holds it: snake_case names, every field written (null where there is none). */
+    ObjectNode toJson() {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("id", id);
+        o.set("supervisor", identityJson(supervisor));
+        o.set("qemu", identityJson(qemu));
+        o.set("virtiofsd", identityJson(virtiofsd));
+        o.put("hierarchy", hierarchy);
+        o.set("v1_controllers", stringsJson(v1Controllers));
+        o.set("cgroup_roots", stringsJson(cgroupRoots));
+        o.set("cgroups", stringsJson(cgroups));
+        o.set("files", stringsJson(files));
+        o.put("state_dir_created", stateDirCreated);
+        o.put("systemd_scope", systemdScope);
+        return o;
+    }
+
+    /** The state a file's JSON holds; unknown fields are ignored, a field of the wrong type is an error. */
+    static StateFile parse(JsonNode n) throws IOException {
+        if (n == null || !n.isObject()) {
+            throw new IOException("not a JSON object");
+        }
+        JsonNode created = n.path("state_dir_created");
+        if (!created.isMissingNode() && !created.isBoolean()) {
+            throw new IOException("state_dir_created is not a boolean");
+        }
+        return new StateFile(text(n, "id"), identity(n, "supervisor"), identity(n, "qemu"), identity(n, "virtiofsd"),
+                text(n, "hierarchy"), strings(n, "v1_controllers"), strings(n, "cgroup_roots"), strings(n, "cgroups"),
+                strings(n, "files"), created.asBoolean(false), text(n, "systemd_scope"));
+    }
+
+    private static JsonNode identityJson(ProcessIdentity p) {
+        if (p == null) {
+            return MAPPER.nullNode();
+        }
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("pid", p.pid());
+        o.put("start_time", p.startTime());
+        o.put("comm", p.comm());
+        return o;
+    }
+
+    private static JsonNode stringsJson(List<String> values) {
+        ArrayNode a = MAPPER.createArrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static String text(JsonNode n, String field) throws IOException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new IOException(field + " is not a string");
+        }
+        return v.asText();
+    }
+
+    private static ProcessIdentity identity(JsonNode n, String field) throws IOException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject() || !v.path("pid").isIntegralNumber() || !v.path("start_time").isIntegralNumber()) {
+            throw new IOException(field + " is not a process (pid, start_time, comm)");
+        }
+        return new ProcessIdentity(v.get("pid").asLong(), v.get("start_time").asLong(), text(v, "comm"));
+    }
+
+    private static List<String> strings(JsonNode n, String field) throws IOException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new IOException(field + " is not a list");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw new IOException(field + " holds something that is not a string");
+            }
+            out.add(e.asText());
+        }
+        return out;
     }
 
     public static void delete(Path stateDir) {
