@@ -1,15 +1,20 @@
 package dev.vmsup.qmp;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.Map;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /** One vCPU from {@code query-cpus-fast}: its index, QOM path, host thread id and topology props. */
-@JsonIgnoreProperties(ignoreUnknown = true)
-public record CpuInfo(@JsonProperty("cpu-index") int cpuIndex, @JsonProperty("qom-path") String qomPath,
-        @JsonProperty("thread-id") int threadId, @JsonProperty("props") Map<String, Long> props) {
+public record CpuInfo(int cpuIndex, String qomPath,
+        int threadId, Map<String, Long> props) {
     public CpuInfo {
         props = props == null ? Map.of() : Map.copyOf(props);
+    }
+
+    /** One element of {@code query-cpus-fast}'s reply. */
+    static CpuInfo of(JsonNode n) {
+        Replies.object(n, "a CPU");
+        return new CpuInfo(Replies.integer(n, "cpu-index"), Replies.text(n, "qom-path"), Replies.integer(n, "thread-id"),
+                Replies.longs(n, "props"));
     }
 }

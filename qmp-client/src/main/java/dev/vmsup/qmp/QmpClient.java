@@ -246,7 +246,7 @@ public final class QmpClient implements AutoCloseable {
 
     private void onGreeting(JsonNode qmp) {
         try {
-            QmpVersion version = MAPPER.treeToValue(qmp.get("version"), QmpVersion.class);
+            QmpVersion version = QmpVersion.of(qmp.get("version"));
             List<String> caps = new ArrayList<>();
             qmp.path("capabilities").forEach(c -> caps.add(c.asText()));
             if (version == null || version.qemu() == null) {

@@ -3,8 +3,8 @@ package dev.vmsup.qmp;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -12,8 +12,6 @@ import io.vertx.core.Future;
 
 /** Typed wrappers for the QMP commands a VMM supervisor needs, over a {@link QmpClient}. */
 public final class QmpCommands {
-    private static final TypeReference<List<CpuInfo>> CPU_LIST = new TypeReference<>() { };
-    private static final TypeReference<List<HotpluggableCpu>> SLOT_LIST = new TypeReference<>() { };
 
     private final QmpClient client;
 
@@ -26,11 +24,11 @@ public final class QmpCommands {
     }
 
     public Future<QmpVersion> queryVersion() {
-        return client.execute("query-version").map(r -> convert(r, QmpVersion.class, "query-version"));
+        return client.execute("query-version").map(r -> convert(r, QmpVersion::of, "query-version"));
     }
 
     public Future<QmpStatus> queryStatus() {
-        return client.execute("query-status").map(r -> convert(r, QmpStatus.class, "query-status"));
+        return client.execute("query-status").map(r -> convert(r, QmpStatus::of, "query-status"));
     }
 
     public Future<Void> cont() {
@@ -52,11 +50,12 @@ public final class QmpCommands {
     }
 
     public Future<List<CpuInfo>> queryCpusFast() {
-        return client.execute("query-cpus-fast").map(r -> convert(r, CPU_LIST, "query-cpus-fast"));
+        return client.execute("query-cpus-fast").map(r -> convert(r, n -> Replies.list(n, CpuInfo::of), "query-cpus-fast"));
     }
 
     public Future<List<HotpluggableCpu>> queryHotpluggableCpus() {
-        return client.execute("query-hotpluggable-cpus").map(r -> convert(r, SLOT_LIST, "query-hotpluggable-cpus"));
+        return client.execute("query-hotpluggable-cpus")
+                .map(r -> convert(r, n -> Replies.list(n, HotpluggableCpu::of), "query-hotpluggable-cpus"));
     }
 
     /** Plugs a CPU into an empty slot: driver = the slot's type, the slot's props, and {@code id}. */
@@ -80,18 +79,10 @@ public final class QmpCommands {
         return client.execute("device_del", args).mapEmpty();
     }
 
-    private static <T> T convert(JsonNode node, Class<T> type, String command) {
+    private static <T> T convert(JsonNode node, Function<JsonNode, T> read, String command) {
         try {
-            return QmpClient.MAPPER.treeToValue(node, type);
-        } catch (Exception e) {
-            throw new QmpProtocolException("unexpected reply to " + command + ": " + node, e);
-        }
-    }
-
-    private static <T> T convert(JsonNode node, TypeReference<T> type, String command) {
-        try {
-            return QmpClient.MAPPER.readValue(QmpClient.MAPPER.treeAsTokens(node), type);
-        } catch (Exception e) {
+            return read.apply(node);
+        } catch (RuntimeException e) {
             throw new QmpProtocolException("unexpected reply to " + command + ": " + node, e);
         }
     }
