@@ -110,26 +110,39 @@ public final class Rebirth {
         LibC libc = Signals.libc();
         Set<Integer> keep = keptDescriptors(lockFile);
         closeOnExecAllBut(libc, keep);
+        String[] argvArray = argv.toArray(String[]::new);
+        String[] envpArray = envp.toArray(String[]::new);
+        // bound now (jnr-ffi binds a function at its first call), so that the window below, from the last look at
+        // the stop request to the new image, is as short as the kernel makes it: a termination signal the JVM takes
+        // on another thread there is lost with this image
+        libc.signal(0, LibC.SIG_DFL); // EINVAL: no signal 0
+        libc.execve("", new String[] {""}, new String[0]); // ENOENT
+        LOG.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
         byte[] termination = Signals.sigset(LibC.SIGTERM, LibC.SIGINT);
         libc.pthread_sigmask(LibC.SIG_BLOCK, termination, null);
         try {
             checkpoint.run(); // a stop asked for before the mask took effect is not carried into the new image
+            libc.signal(LibC.SIGTERM, LibC.SIG_IGN);
+            libc.signal(LibC.SIGINT, LibC.SIG_IGN);
+            checkpoint.run(); // nor one whose handler ran on another thread before the signals were ignored
         } catch (RuntimeException e) {
-            libc.pthread_sigmask(LibC.SIG_UNBLOCK, termination, null);
+            restoreSignals(libc, termination);
             throw e;
         }
-        LOG.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
-        libc.signal(LibC.SIGTERM, LibC.SIG_IGN);
-        libc.signal(LibC.SIGINT, LibC.SIG_IGN);
-        libc.execve(exe, argv.toArray(String[]::new), envp.toArray(String[]::new));
+        libc.execve(exe, argvArray, envpArray);
         int errno = Posix.errno();
+        restoreSignals(libc, termination);
+        Errno e = Errno.valueOf(errno);
+        throw new SupervisorException("re-executing " + exe + " failed: " + (e == null ? "errno " + errno
+                : e.name() + " (" + e.description() + ")"));
+    }
+
+    /** Default dispositions, vmsup's handlers again, the signals unblocked: as before {@link #exec}. */
+    private void restoreSignals(LibC libc, byte[] termination) {
         libc.signal(LibC.SIGTERM, LibC.SIG_DFL);
         libc.signal(LibC.SIGINT, LibC.SIG_DFL);
         reinstallHandlers.run();
         libc.pthread_sigmask(LibC.SIG_UNBLOCK, termination, null);
-        Errno e = Errno.valueOf(errno);
-        throw new SupervisorException("re-executing " + exe + " failed: " + (e == null ? "errno " + errno
-                : e.name() + " (" + e.description() + ")"));
     }
 
     /** This process's argv, exactly as the kernel has it (the JVM's options, class path and vmsup's arguments). */
