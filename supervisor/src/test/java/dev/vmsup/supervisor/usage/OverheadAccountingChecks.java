@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.awaitility.Awaitility;
 
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.CgroupVersion;
@@ -144,6 +147,11 @@ final class OverheadAccountingChecks {
     }
 
     private void advisorMatchesProc(ContractCheckingClient api, long self, long qemu) throws IOException {
+        // the advisor's "current" is its last sample (taken every 5 s): wait for one taken after the requests above,
+        // whose first use loaded code in vmsup, so that /proc is read right after it rather than up to 5 s later
+        int before = samples(api);
+        Awaitility.await("a sample after " + before).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                .until(() -> samples(api) > before);
         JsonNode r = MAPPER.readTree(api.send("GET", "/v1/overhead?window=30&margin=10&runtime_class=kata-qemu", null)
                 .body());
         long independent = 0;
@@ -177,6 +185,10 @@ final class OverheadAccountingChecks {
                         rollup(self).get("Pss")));
         assertThat(api.send("GET", "/v1/overhead?window=0", null).status()).isEqualTo(400);
         assertThat(api.send("GET", "/v1/overhead?runtime_class=Bad_Name", null).status()).isEqualTo(400);
+    }
+
+    private static int samples(ContractCheckingClient api) throws IOException {
+        return MAPPER.readTree(api.send("GET", "/v1/overhead?window=600", null).body()).path("samples").asInt();
     }
 
     private static void assertClose(String what, long reported, long independent) {
