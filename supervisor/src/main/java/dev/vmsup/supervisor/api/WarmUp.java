@@ -14,8 +14,6 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-
 import dev.vmsup.supervisor.sandbox.Sandbox;
 
 /**
@@ -75,8 +73,6 @@ public final class WarmUp {
             }
             String head = new String(buf.array(), 0, Math.min(buf.position(), 64), StandardCharsets.US_ASCII);
             return head.lines().findFirst().orElse("");
-        } catch (JsonProcessingException e) {
-            throw new IOException(e);
         }
     }
 }
