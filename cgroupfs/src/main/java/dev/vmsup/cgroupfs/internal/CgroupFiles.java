@@ -47,6 +47,19 @@ public final class CgroupFiles {
         return l;
     }
 
+    /**
+     * Binds the five native calls now, each with an argument the kernel refuses without doing anything (an empty
+     * path, fd -1), so that the first real cgroup write does not pay for jnr-ffi's binding.
+     */
+    public static void bindNow() {
+        CgroupLibC l = libc();
+        l.open("", 0, 0);
+        l.write(-1, new byte[0], 0);
+        l.close(-1);
+        l.mkdir("", 0);
+        l.rmdir("");
+    }
+
     /** The errno of this thread's last call through {@link #libc()}. */
     private static Errno errno() {
         return Errno.of(LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc())));

@@ -12,9 +12,36 @@ public final class Main {
 
     public static void main(String[] args) {
         Rebirth.allowForThisProcess(); // this JVM is vmsup's own: run may re-execute it in its cgroup
-        RunCommand run = args.length > 0 && args[0].equals("run")
-                ? PlainRunArgs.parse(Arrays.copyOfRange(args, 1, args.length)) : null;
+        libraryDefaults();
+        RunCommand run = null;
+        if (args.length > 0 && args[0].equals("run")) {
+            // started before the command line is read: the spare thread's work is wasted only on bad usage
+            Preload preload = Preload.start(!Rebirth.pending());
+            run = PlainRunArgs.parse(Arrays.copyOfRange(args, 1, args.length));
+            if (run != null) {
+                run.preload = preload;
+            }
+        }
         System.exit(run != null ? callPlain(run) : commandLine().execute(args));
+    }
+
+    /**
+     * Netty and Vert.x as vmsup uses them (unix sockets only, never a host name; a long-lived process), unless the
+     * JVM's command line says otherwise: no DNS resolver of Netty's (its set-up reads resolv.conf and the network
+     * interfaces, ~70 classes), no JFR events from Netty, no sampling of buffers for leaks, and Vert.x logging
+     * through SLF4J without first looking for a file of its own in every jar of the class path.
+     */
+    private static void libraryDefaults() {
+        defaultProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+        defaultProperty("vertx.disableDnsResolver", "true");
+        defaultProperty("io.netty.jfr.enabled", "false");
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+    }
+
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     /** A run read without picocli, with the same last word on an exception as {@link #commandLine()}'s handler. */

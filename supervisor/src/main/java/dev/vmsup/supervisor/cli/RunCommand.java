@@ -110,17 +110,18 @@ public final class RunCommand implements Callable<Integer> {
             + "accepting) or start-up failed; then the fd is closed.")
     Integer readyFd;
 
+    /** Start-up work begun on a spare thread before the command line was read (null: none). */
+    Preload preload;
+
     @Override
     public Integer call() {
-        // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made), and every file
-        // vmsup or its children create (state, sockets, serial log) is private whatever umask it was given
+        // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made)
         StopRequest stop = new StopRequest();
         if (Rebirth.born() != null) {
             Rebirth.afterBirth(() -> Signals.onTermination(stop::request)); // a signal that came across exec lands now
         } else {
             Signals.onTermination(stop::request);
         }
-        Posix.umask(0077);
         PrintWriter err = spec != null ? spec.commandLine().getErr()
                 : new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         Readiness readiness;
@@ -140,10 +141,13 @@ public final class RunCommand implements Callable<Integer> {
         } catch (ConfigException | InvalidCgroupPathException e) {
             return refuse(err, readiness, e.getMessage(), ExitCodes.USAGE);
         }
+        // before the first file: every file vmsup or its children create (state, sockets, serial log) is private
+        // whatever umask it was given (set here, not first thing: its native binding is done meanwhile by Preload)
+        Posix.umask(0077);
         RunningSandbox run;
         try {
             run = RunningSandbox.start(cfg, resources, host, stop, Rebirth.forRun(host.procRoot(), readyFd,
-                    () -> Signals.onTermination(stop::request)));
+                    () -> Signals.onTermination(stop::request)), preload);
         } catch (StopRequest.StartupStoppedException e) {
             return refuse(err, readiness, "sandbox " + cfg.id() + ": " + e.getMessage(), ExitCodes.OK);
         } catch (ConfigException | InvalidCgroupPathException e) {

@@ -8,8 +8,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.vmsup.cgroupfs.CgroupHost;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.file.FileSystemOptions;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
 import dev.vmsup.supervisor.api.WarmUp;
@@ -39,15 +37,19 @@ final class RunningSandbox implements AutoCloseable {
      * starts the event loop, the sandbox and its API when the config has a socket; on failure closes what was started.
      */
     static RunningSandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
-            StopRequest stop, Rebirth rebirth) {
-        SandboxStartup.Prepared prepared = SandboxStartup.prepare(config, containers, host, stop, rebirth);
+            StopRequest stop, Rebirth rebirth, Preload preload) {
+        SandboxStartup.Prepared prepared;
+        try {
+            prepared = SandboxStartup.prepare(config, containers, host, stop, rebirth);
+        } catch (RuntimeException e) {
+            if (preload != null) {
+                preload.discard();
+            }
+            throw e;
+        }
         RunningSandbox run = new RunningSandbox();
         try {
-            // no file cache: vmsup serves no files, and a cache dir is left in /tmp whenever vmsup is SIGKILLed
-            run.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
-                    .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)
-                    .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
-                            .setClassPathResolvingEnabled(false)));
+            run.vertx = preload != null ? preload.vertx() : Preload.newVertx();
         } catch (RuntimeException e) {
             prepared.abandon();
             throw e;

@@ -24,6 +24,19 @@ public final class Posix {
         return l;
     }
 
+    /**
+     * Binds the calls of a running vmsup now, each with arguments that change nothing (fd -1, an empty mask change),
+     * so that none pays for jnr-ffi's binding on the start path. Not execve and signal: only a re-execution needs
+     * them, and binding execve starts a thread of jnr-ffi's for the native memory of its string arrays.
+     */
+    public static void bindNow() {
+        LibC l = libc();
+        l.pthread_sigmask(LibC.SIG_BLOCK, null, null);
+        l.fcntl(-1, LibC.F_SETFD, 0);
+        l.write(-1, new byte[0], 0);
+        l.close(-1);
+    }
+
     /** The errno of this thread's last call through {@link #libc()}. */
     static int errno() {
         return LastError.getLastError(Runtime.getRuntime(libc()));

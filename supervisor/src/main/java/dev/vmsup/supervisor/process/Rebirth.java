@@ -30,7 +30,6 @@ import dev.vmsup.supervisor.SupervisorException;
  * installs vmsup's handlers and unblocks them: a stop asked for at any moment is acted on.
  */
 public final class Rebirth {
-    private static final Logger LOG = LoggerFactory.getLogger(Rebirth.class);
     private static volatile boolean allowed;
 
     private final Path procRoot;
@@ -58,10 +57,25 @@ public final class Rebirth {
      * process was already re-executed. {@code reinstallHandlers} puts vmsup's signal handlers back if exec fails.
      */
     public static Rebirth forRun(Path procRoot, Integer readyFd, Runnable reinstallHandlers) {
-        if (!allowed || "0".equals(System.getenv("VMSUP_REEXEC")) || born() != null) {
+        if (!pending()) {
             return disabled();
         }
         return new Rebirth(procRoot, readyFd, reinstallHandlers);
+    }
+
+    /**
+     * Whether a {@code vmsup run} in this process is going to re-execute itself: allowed here, not turned off, and
+     * not already done. Main asks it before anything else to know which image it is.
+     */
+    public static boolean pending() {
+        return allowed && !"0".equals(System.getenv("VMSUP_REEXEC")) && born() == null;
+    }
+
+    /** Binds the calls only a re-execution makes (signal, execve), with arguments the kernel refuses. */
+    public static void bindNow() {
+        LibC libc = Signals.libc();
+        libc.signal(0, LibC.SIG_DFL); // EINVAL: no signal 0
+        libc.execve("", new String[] {""}, new String[0]); // ENOENT
     }
 
     public boolean enabled() {
@@ -115,9 +129,11 @@ public final class Rebirth {
         // bound now (jnr-ffi binds a function at its first call), so that the window below, from the last look at
         // the stop request to the new image, is as short as the kernel makes it: a termination signal the JVM takes
         // on another thread there is lost with this image
-        libc.signal(0, LibC.SIG_DFL); // EINVAL: no signal 0
-        libc.execve("", new String[] {""}, new String[0]); // ENOENT
-        LOG.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
+        bindNow();
+        // the logger is looked up here, not in a static field: Main calls this class first, and SLF4J's set-up is
+        // then left to a spare thread (Preload) instead of holding up the start
+        Logger log = LoggerFactory.getLogger(Rebirth.class);
+        log.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
         byte[] termination = Signals.sigset(LibC.SIGTERM, LibC.SIGINT);
         libc.pthread_sigmask(LibC.SIG_BLOCK, termination, null);
         try {

@@ -1,0 +1,150 @@
+package dev.vmsup.supervisor.cli;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.LoggerFactory;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpServerOptions;
+import dev.vmsup.cgroupfs.CgroupHost;
+import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.qmp.QmpClient;
+import dev.vmsup.supervisor.process.Posix;
+import dev.vmsup.supervisor.process.Rebirth;
+
+/**
+ * Start-up work of {@code vmsup run} done ahead of need on a spare thread while the main thread reads the configuration
+ * and makes the cgroups: one image's start is a single thread of class initialisation, and this machine kind has two
+ * cores. SLF4J's set-up, the native calls bound, Jackson's tree machinery, and in the image that goes on to run the
+ * sandbox the Vert.x instance itself and the classes of the QMP client and the API's HTTP server. Nothing done here
+ * is seen by the main thread except the Vert.x instance, which {@link #vertx()} hands over and {@link #discard()}
+ * closes. A step that fails is left to the main thread, which then meets (and reports) the failure itself.
+ */
+final class Preload {
+    private static final long VERTX_WAIT_SECONDS = 30;
+
+    private final CompletableFuture<Vertx> vertx = new CompletableFuture<>();
+    private final boolean withEventLoop;
+    private boolean taken;
+
+    private Preload(boolean withEventLoop) {
+        this.withEventLoop = withEventLoop;
+    }
+
+    /**
+     * Starts the spare thread. {@code withEventLoop}: this image runs the sandbox (it will not re-execute itself),
+     * so the event loop and the classes behind it are worth making now.
+     */
+    static Preload start(boolean withEventLoop) {
+        Preload p = new Preload(withEventLoop);
+        // a Thread subclass, not a lambda: the first lambda of a JVM bootstraps its machinery (~10 ms), and this
+        // thread must be running before the main thread asks SLF4J for a logger, so that the set-up is done here
+        // and the main thread gets a stand-in logger meanwhile instead of waiting
+        Thread t = new Worker(p);
+        t.setDaemon(true);
+        t.start();
+        return p;
+    }
+
+    private static final class Worker extends Thread {
+        private final Preload preload;
+
+        Worker(Preload preload) {
+            super("vmsup-preload");
+            this.preload = preload;
+        }
+
+        @Override
+        public void run() {
+            preload.run();
+        }
+    }
+
+    /** The event loop vmsup runs on: the one made ahead of time, or a new one when that failed or was not made. */
+    static Vertx newVertx() {
+        // no file cache: vmsup serves no files, and a cache dir is left in /tmp whenever vmsup is SIGKILLed
+        return Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
+                .setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)
+                .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
+                        .setClassPathResolvingEnabled(false)));
+    }
+
+    /** The event loop made ahead of time (waiting for it if need be), or a new one. Once per preload. */
+    synchronized Vertx vertx() {
+        taken = true;
+        if (withEventLoop) {
+            try {
+                return vertx.get(VERTX_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // made below on this thread, where a real failure surfaces as usual
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return newVertx();
+    }
+
+    /** The event loop being made ahead (never completed when this image does not make one). For tests. */
+    CompletableFuture<Vertx> madeAhead() {
+        return vertx;
+    }
+
+    /** Start-up ended before the event loop was taken: the one made ahead of time is closed. */
+    synchronized void discard() {
+        if (!taken) {
+            taken = true;
+            vertx.thenAccept(Vertx::close);
+        }
+    }
+
+    private void run() {
+        try {
+            LoggerFactory.getLogger(Preload.class); // first and without a lambda: see start()
+        } catch (RuntimeException | LinkageError e) {
+            // the main thread sets SLF4J up then
+        }
+        // cgroupfs first: the main thread reads cgroup files (CgroupHost.detect) before its first own native call
+        quietly(CgroupHost::bindNativeCalls);
+        quietly(Posix::bindNow);
+        if (!withEventLoop) {
+            quietly(Rebirth::bindNow);
+        }
+        // a record's equals, hashCode and toString are bootstrapped at their first call (~20 ms for the first record
+        // of a JVM): the cgroup paths' are on the main thread's path
+        quietly(() -> {
+            CgroupPath a = CgroupPath.of("/vmsup-preload/a");
+            a.equals(CgroupPath.of("/vmsup-preload/b"));
+            a.hashCode();
+        });
+        quietly(() -> QmpClient.MAPPER.readTree("{\"return\": [{\"a\": 1, \"b\": \"c\", \"d\": true}]}"));
+        if (withEventLoop) {
+            try {
+                vertx.complete(newVertx());
+            } catch (RuntimeException | LinkageError e) {
+                vertx.completeExceptionally(e);
+            }
+            quietly(() -> vertx.thenAccept(v -> {
+                v.createHttpServer(new HttpServerOptions()).close();
+                v.createNetClient().close();
+            }));
+        }
+    }
+
+    private static void quietly(Step step) {
+        try {
+            step.run();
+        } catch (Exception | LinkageError e) {
+            // the main thread does this step itself when it gets there, and reports what goes wrong
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.vmsup.supervisor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import io.vertx.core.Vertx;
+
+class PreloadTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void theEventLoopMadeAheadIsTheOneHandedOverAndItRuns() throws Exception {
+        Preload preload = Preload.start(true);
+        Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Vertx taken = preload.vertx();
+        try {
+            assertThat(taken).isSameAs(made);
+            preload.discard(); // too late: it was taken, so it stays open
+            assertThat(runsATask(taken)).isTrue();
+        } finally {
+            taken.close().await();
+        }
+    }
+
+    @Test
+    void anImageThatReexecutesMakesNoEventLoopAheadAndGetsANewOne() throws Exception {
+        Preload preload = Preload.start(false);
+        assertThat(preload.madeAhead()).isNotDone();
+        Vertx v = preload.vertx();
+        try {
+            assertThat(runsATask(v)).isTrue();
+        } finally {
+            v.close().await();
+        }
+    }
+
+    @Test
+    void aStartThatEndsBeforeTakingItClosesTheEventLoopMadeAhead() throws Exception {
+        Preload preload = Preload.start(true);
+        Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        preload.discard();
+        Awaitility.await().atMost(WAIT).until(() -> !runsATask(made));
+    }
+
+    /** Whether {@code v} still runs a task on its event loop. */
+    private static boolean runsATask(Vertx v) {
+        try {
+            return v.executeBlocking(() -> true).await(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
