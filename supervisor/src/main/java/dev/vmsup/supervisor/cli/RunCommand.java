@@ -115,11 +115,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made)
+        // first: SIGTERM/SIGINT from now on ask for a stop (start-up then removes what it made). In an image that was
+        // re-executed they are still blocked, as they were across exec, until the configuration is read (below)
         StopRequest stop = new StopRequest();
-        if (Rebirth.born() != null) {
-            Rebirth.afterBirth(() -> Signals.onTermination(stop::request)); // a signal that came across exec lands now
-        } else {
+        boolean born = Rebirth.born() != null;
+        if (!born) {
             Signals.onTermination(stop::request);
         }
         PrintWriter err = spec != null ? spec.commandLine().getErr()
@@ -141,8 +141,13 @@ public final class RunCommand implements Callable<Integer> {
         } catch (ConfigException | InvalidCgroupPathException e) {
             return refuse(err, readiness, e.getMessage(), ExitCodes.USAGE);
         }
+        if (born) {
+            // vmsup's handlers in, then the signals unblocked: one that came across exec, or since, lands now. Not
+            // first thing: the native calls this needs are being bound meanwhile on Preload's thread
+            Rebirth.afterBirth(() -> Signals.onTermination(stop::request));
+        }
         // before the first file: every file vmsup or its children create (state, sockets, serial log) is private
-        // whatever umask it was given (set here, not first thing: its native binding is done meanwhile by Preload)
+        // whatever umask it was given
         Posix.umask(0077);
         RunningSandbox run;
         try {

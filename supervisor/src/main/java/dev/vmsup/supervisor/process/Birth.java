@@ -19,7 +19,6 @@ import dev.vmsup.supervisor.SupervisorException;
  */
 public record Birth(CgroupPath home, Map<String, CgroupPath> origin) {
     public static final String ENV = "VMSUP_BORN";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     public Birth {
         origin = Map.copyOf(origin);
@@ -27,13 +26,18 @@ public record Birth(CgroupPath home, Map<String, CgroupPath> origin) {
 
     /** The birth this process was given, or null when it was started as usual. */
     public static Birth ofThisProcess() {
+        return given() ? parse(System.getenv(ENV)) : null;
+    }
+
+    /** Whether this process was given a birth (without reading it, which needs Jackson). */
+    static boolean given() {
         String value = System.getenv(ENV);
-        return value == null || value.isEmpty() ? null : parse(value);
+        return value != null && !value.isEmpty();
     }
 
     static Birth parse(String json) {
         try {
-            JsonNode n = MAPPER.readTree(json);
+            JsonNode n = new ObjectMapper().readTree(json); // once per process: no mapper kept
             Map<String, CgroupPath> origin = new LinkedHashMap<>();
             n.get("origin").fields().forEachRemaining(e -> origin.put(e.getKey(), CgroupPath.of(e.getValue().asText())));
             return new Birth(CgroupPath.of(n.get("home").asText()), origin);
@@ -43,7 +47,7 @@ public record Birth(CgroupPath home, Map<String, CgroupPath> origin) {
     }
 
     String toJson() {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("home", home.toString());
         ObjectNode from = o.putObject("origin");
         origin.forEach((controller, path) -> from.put(controller, path.toString()));

@@ -68,7 +68,7 @@ public final class Rebirth {
      * not already done. Main asks it before anything else to know which image it is.
      */
     public static boolean pending() {
-        return allowed && !"0".equals(System.getenv("VMSUP_REEXEC")) && born() == null;
+        return allowed && !"0".equals(System.getenv("VMSUP_REEXEC")) && !Birth.given();
     }
 
     /** Binds the calls only a re-execution makes (signal, execve), with arguments the kernel refuses. */
