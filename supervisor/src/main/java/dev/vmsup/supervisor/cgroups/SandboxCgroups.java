@@ -37,10 +37,12 @@ public final class SandboxCgroups {
     private final Cgroup sandbox;
     private final Cgroup vcpu;
     private final Cgroup overhead;
+    /** The overhead cgroup is the runtime's (it spawned vmsup there): used, never removed. */
+    private final boolean overheadKept;
     private final Set<String> warned = new LinkedHashSet<>();
 
     private SandboxCgroups(Hierarchy hierarchy, CgroupLayout layout, int selfPid, Map<String, CgroupPath> selfOrigin,
-            Cgroup sandbox, Cgroup vcpu, Cgroup overhead) {
+            Cgroup sandbox, Cgroup vcpu, Cgroup overhead, boolean overheadKept) {
         this.hierarchy = hierarchy;
         this.layout = layout;
         this.selfPid = selfPid;
@@ -48,6 +50,7 @@ public final class SandboxCgroups {
         this.sandbox = sandbox;
         this.vcpu = vcpu;
         this.overhead = overhead;
+        this.overheadKept = overheadKept;
     }
 
     /**
@@ -74,7 +77,7 @@ public final class SandboxCgroups {
 
     /** Creates the sandbox, vcpu and overhead cgroups; the caller has run {@link #check} first. */
     public static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
-        return create(hierarchy, layout, selfPid, hierarchy.placementOf(selfPid, selfPid), null);
+        return create(hierarchy, layout, selfPid, hierarchy.placementOf(selfPid, selfPid), null, false);
     }
 
     /**
@@ -129,20 +132,26 @@ public final class SandboxCgroups {
             throw new SupervisorException("vmsup (pid " + selfPid + ") is in " + hierarchy.placementOf(selfPid, selfPid)
                     + ", not in its own cgroup " + layout.supervisor());
         }
-        return create(hierarchy, layout, selfPid, origin, layout.supervisor());
+        return create(hierarchy, layout, selfPid, origin, layout.supervisor(), false);
+    }
+
+    /** Creates the sandbox's cgroups beside the overhead cgroup the runtime made and spawned vmsup in (kept). */
+    public static SandboxCgroups createBesideRuntimes(Hierarchy hierarchy, CgroupLayout layout, int selfPid) {
+        return create(hierarchy, layout, selfPid, hierarchy.placementOf(selfPid, selfPid), layout.supervisor(), true);
     }
 
     private static SandboxCgroups create(Hierarchy hierarchy, CgroupLayout layout, int selfPid,
-            Map<String, CgroupPath> origin, CgroupPath alreadyMade) {
+            Map<String, CgroupPath> origin, CgroupPath alreadyMade, boolean overheadKept) {
         List<Cgroup> made = new ArrayList<>();
         try {
             Cgroup sandbox = createAnew(hierarchy, layout.sandbox(), made, alreadyMade);
             Cgroup vcpu = sandbox.createThreadedChild(layout.vcpu().name());
             Cgroup overhead = null;
             if (layout.overhead() != null) {
-                overhead = createAnew(hierarchy, layout.overhead(), made, alreadyMade);
+                overhead = createAnew(hierarchy, layout.overhead(), overheadKept ? new ArrayList<>() : made,
+                        alreadyMade);
             }
-            return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead);
+            return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead, overheadKept);
         } catch (RuntimeException e) {
             made.forEach(Cgroup::delete);
             throw e;
@@ -318,7 +327,7 @@ public final class SandboxCgroups {
 
     /**
      * Returns the supervisor to the cgroups it started in, then removes the cgroups this sandbox created,
-     * deepest first (tasks left in them are moved to the parent first).
+     * deepest first (tasks left in them are moved to the parent first); not an overhead cgroup the runtime made.
      */
     public List<DeleteReport.Failure> teardown() {
         try {
@@ -329,7 +338,7 @@ public final class SandboxCgroups {
             hierarchy.load(layout.supervisor().parent()).addProcess(selfPid);
         }
         List<DeleteReport.Failure> failures = new ArrayList<>(sandbox.delete().failures());
-        if (overhead != null) {
+        if (overhead != null && !overheadKept) {
             failures.addAll(overhead.delete().failures());
         }
         return failures;

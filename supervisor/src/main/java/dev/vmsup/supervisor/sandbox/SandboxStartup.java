@@ -81,6 +81,9 @@ public final class SandboxStartup {
         StateDir stateDir = StateDir.open(config.stateDir());
         stateDir.lock(); // from here on this process alone owns the sandbox's state and cgroups
         int self = (int) ProcessHandle.current().pid();
+        // the runtime's contract (README): spawned in its overhead cgroup, vmsup is charged there from its first page
+        boolean atHome = birth == null && !viaSystemd && layout.overhead() != null
+                && layout.overhead().equals(layout.supervisor()) && hierarchy.isPlaced(layout.supervisor(), self, self);
         SandboxCgroups cgroups;
         SystemdScopes scope = null;
         try {
@@ -94,12 +97,14 @@ public final class SandboxStartup {
                 cleanUpAfterDeadSupervisor(stateDir, config, host);
                 refuseExisting(config.qmpSocket(), "QMP");
                 refuseExisting(config.apiSocket(), "API");
-                SandboxCgroups.check(hierarchy, layout);
+                SandboxCgroups.check(hierarchy, layout, atHome ? layout.supervisor() : null);
                 stop.checkpoint("creating cgroups");
                 // intent first: should this process die from here on, vmsup cleanup finds what it was about to make
                 stateDir.record(initialState(config, hierarchy, layout, ProcessIdentity.of(host.procRoot(), self),
-                        stateDir.created(), viaSystemd ? config.systemdScope().unit() : null));
-                if (viaSystemd) {
+                        stateDir.created(), viaSystemd ? config.systemdScope().unit() : null, atHome));
+                if (atHome) {
+                    cgroups = SandboxCgroups.createBesideRuntimes(hierarchy, layout, self);
+                } else if (viaSystemd) {
                     scope = SystemdScopes.start(config, hierarchy, layout, self, rebirth,
                             () -> stop.checkpoint("re-executing in its own cgroup"), stateDir.lockFile());
                     cgroups = scope.cgroups();
@@ -240,9 +245,9 @@ public final class SandboxStartup {
     }
 
     private static StateFile initialState(SupervisorConfig config, Hierarchy hierarchy, CgroupLayout layout,
-            ProcessIdentity self, boolean stateDirCreated, String systemdScope) {
+            ProcessIdentity self, boolean stateDirCreated, String systemdScope, boolean overheadIsRuntimes) {
         List<String> created = new ArrayList<>(List.of(layout.sandbox().toString()));
-        if (layout.overhead() != null) {
+        if (layout.overhead() != null && !overheadIsRuntimes) {
             created.add(layout.overhead().toString());
         }
         List<String> files = new ArrayList<>(List.of(config.qmpSocket().toString(), config.virtiofsSocket().toString()));
