@@ -29,11 +29,14 @@ final class Preload {
     private static final long VERTX_WAIT_SECONDS = 30;
 
     private final CompletableFuture<Vertx> vertx = new CompletableFuture<>();
-    private final boolean withEventLoop;
+    private final boolean reexecutes;
+    private boolean withEventLoop;
+    private boolean workerPassedEventLoop;
     private boolean taken;
 
     private Preload(boolean withEventLoop) {
         this.withEventLoop = withEventLoop;
+        this.reexecutes = !withEventLoop;
     }
 
     /**
@@ -45,23 +48,42 @@ final class Preload {
         // a Thread subclass, not a lambda: the first lambda of a JVM bootstraps its machinery (~10 ms), and this
         // thread must be running before the main thread asks SLF4J for a logger, so that the set-up is done here
         // and the main thread gets a stand-in logger meanwhile instead of waiting
-        Thread t = new Worker(p);
-        t.setDaemon(true);
-        t.start();
+        new Worker(p, false).start();
         return p;
+    }
+
+    /**
+     * This image runs the sandbox after all (the runtime spawned it in its cgroup, so it does not re-execute): the
+     * event loop is made ahead too, on the spare thread or, if that one is past it, on another.
+     */
+    synchronized void eventLoopToo() {
+        if (withEventLoop) {
+            return;
+        }
+        withEventLoop = true;
+        if (workerPassedEventLoop) {
+            new Worker(this, true).start();
+        }
     }
 
     private static final class Worker extends Thread {
         private final Preload preload;
+        private final boolean eventLoopOnly;
 
-        Worker(Preload preload) {
+        Worker(Preload preload, boolean eventLoopOnly) {
             super("vmsup-preload");
             this.preload = preload;
+            this.eventLoopOnly = eventLoopOnly;
+            setDaemon(true);
         }
 
         @Override
         public void run() {
-            preload.run();
+            if (eventLoopOnly) {
+                preload.makeEventLoop();
+            } else {
+                preload.run();
+            }
         }
     }
 
@@ -75,9 +97,13 @@ final class Preload {
     }
 
     /** The event loop made ahead of time (waiting for it if need be), or a new one. Once per preload. */
-    synchronized Vertx vertx() {
-        taken = true;
-        if (withEventLoop) {
+    Vertx vertx() {
+        boolean ahead;
+        synchronized (this) {
+            taken = true;
+            ahead = withEventLoop;
+        }
+        if (ahead) {
             try {
                 return vertx.get(VERTX_WAIT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
@@ -111,7 +137,7 @@ final class Preload {
         // cgroupfs first: the main thread reads cgroup files (CgroupHost.detect) before its first own native call
         quietly(CgroupHost::bindNativeCalls);
         quietly(Posix::bindNow);
-        if (!withEventLoop) {
+        if (reexecutes) {
             quietly(Rebirth::bindNow);
         }
         // a record's equals, hashCode and toString are bootstrapped at their first call (~20 ms for the first record
@@ -122,17 +148,25 @@ final class Preload {
             a.hashCode();
         });
         quietly(() -> QmpClient.MAPPER.readTree("{\"return\": [{\"a\": 1, \"b\": \"c\", \"d\": true}]}"));
-        if (withEventLoop) {
-            try {
-                vertx.complete(newVertx());
-            } catch (RuntimeException | LinkageError e) {
-                vertx.completeExceptionally(e);
+        synchronized (this) {
+            workerPassedEventLoop = true;
+            if (!withEventLoop) {
+                return;
             }
-            quietly(() -> vertx.thenAccept(v -> {
-                v.createHttpServer(new HttpServerOptions()).close();
-                v.createNetClient().close();
-            }));
         }
+        makeEventLoop();
+    }
+
+    private void makeEventLoop() {
+        try {
+            vertx.complete(newVertx());
+        } catch (RuntimeException | LinkageError e) {
+            vertx.completeExceptionally(e);
+        }
+        quietly(() -> vertx.thenAccept(v -> {
+            v.createHttpServer(new HttpServerOptions()).close();
+            v.createNetClient().close();
+        }));
     }
 
     private static void quietly(Step step) {

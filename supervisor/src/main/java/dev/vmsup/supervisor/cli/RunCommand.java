@@ -26,6 +26,7 @@ import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.resources.ContainersFile;
+import dev.vmsup.supervisor.sandbox.SandboxStartup;
 import dev.vmsup.supervisor.sandbox.StopRequest;
 
 /** {@code vmsup run}: runs one sandbox in the foreground until QEMU exits or a signal asks it to stop. */
@@ -141,6 +142,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (ConfigException | InvalidCgroupPathException e) {
             return refuse(err, readiness, e.getMessage(), ExitCodes.USAGE);
         }
+        eventLoopAheadIfAtHome(cfg, host);
         if (born) {
             // vmsup's handlers in, then the signals unblocked: one that came across exec, or since, lands now. Not
             // first thing: the native calls this needs are being bound meanwhile on Preload's thread
@@ -166,6 +168,17 @@ public final class RunCommand implements Callable<Integer> {
         readiness.ready(run.sandbox().snapshot(), cfg.apiSocket());
         stop.onRequested(readiness::stopping);
         return run.awaitExitCode();
+    }
+
+    /** Spawned by the runtime in its own cgroup, this first image runs the sandbox: Preload makes its event loop. */
+    private void eventLoopAheadIfAtHome(SupervisorConfig cfg, CgroupHost host) {
+        try {
+            if (preload != null && Rebirth.pending() && SandboxStartup.spawnedAtHome(cfg, host)) {
+                preload.eventLoopToo();
+            }
+        } catch (RuntimeException e) {
+            // the start recipe meets the same problem and reports it
+        }
     }
 
     /** Start-up did not reach ready: one line on stderr, one on the ready fd, the exit code. */

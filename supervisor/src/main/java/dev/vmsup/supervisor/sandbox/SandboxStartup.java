@@ -81,9 +81,7 @@ public final class SandboxStartup {
         StateDir stateDir = StateDir.open(config.stateDir());
         stateDir.lock(); // from here on this process alone owns the sandbox's state and cgroups
         int self = (int) ProcessHandle.current().pid();
-        // the runtime's contract (README): spawned in its overhead cgroup, vmsup is charged there from its first page
-        boolean atHome = birth == null && !viaSystemd && layout.overhead() != null
-                && layout.overhead().equals(layout.supervisor()) && hierarchy.isPlaced(layout.supervisor(), self, self);
+        boolean atHome = birth == null && atHome(hierarchy, layout, viaSystemd, self);
         SandboxCgroups cgroups;
         SystemdScopes scope = null;
         try {
@@ -131,6 +129,22 @@ public final class SandboxStartup {
         }
         return new Prepared(new SandboxParts(cgroups, stateDir, scope), config, containers, merged, accel,
                 host.procRoot());
+    }
+
+    /**
+     * The runtime's contract (README): spawned by the runtime in the overhead cgroup it made for vmsup (the default
+     * mode, not through systemd), vmsup is charged there from its first page and needs no re-execution.
+     */
+    public static boolean spawnedAtHome(SupervisorConfig config, CgroupHost host) {
+        Hierarchy hierarchy = config.cgroupHierarchy().open(host, config.v1Controllers());
+        boolean viaSystemd = viaSystemd(config, host);
+        int self = (int) ProcessHandle.current().pid();
+        return atHome(hierarchy, CgroupLayout.of(config, hierarchy.version(), viaSystemd), viaSystemd, self);
+    }
+
+    private static boolean atHome(Hierarchy hierarchy, CgroupLayout layout, boolean viaSystemd, int self) {
+        return !viaSystemd && layout.overhead() != null && layout.overhead().equals(layout.supervisor())
+                && hierarchy.isPlaced(layout.supervisor(), self, self);
     }
 
     private static SandboxCgroups createAround(Hierarchy hierarchy, CgroupLayout layout, int self,

@@ -40,6 +40,20 @@ class PreloadTest {
     }
 
     @Test
+    void anImageThatLearnsItStaysGetsItsEventLoopMadeAheadAfterAll() throws Exception {
+        Preload preload = Preload.start(false);
+        preload.eventLoopToo(); // spawned by the runtime in its cgroup: no re-execution after all
+        Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Vertx taken = preload.vertx();
+        try {
+            assertThat(taken).isSameAs(made);
+            assertThat(runsATask(taken)).isTrue();
+        } finally {
+            taken.close().await();
+        }
+    }
+
+    @Test
     void aStartThatEndsBeforeTakingItClosesTheEventLoopMadeAhead() throws Exception {
         Preload preload = Preload.start(true);
         Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
