@@ -1,6 +1,7 @@
 package dev.vmsup.supervisor.cli;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,8 +28,10 @@ import dev.vmsup.supervisor.process.Rebirth;
  */
 final class Preload {
     private static final long VERTX_WAIT_SECONDS = 30;
+    private static final long STEPS_WAIT_SECONDS = 10;
 
     private final CompletableFuture<Vertx> vertx = new CompletableFuture<>();
+    private final CountDownLatch stepsDone = new CountDownLatch(1);
     private final boolean reexecutes;
     private boolean withEventLoop;
     private boolean workerPassedEventLoop;
@@ -120,6 +123,18 @@ final class Preload {
         return vertx;
     }
 
+    /**
+     * Returns once the spare thread's steps are done (at most 10 s): before a re-execution, so that no file it opens
+     * (jffi unpacks and loads its native stub) is open while the descriptors are swept.
+     */
+    void awaitSteps() {
+        try {
+            stepsDone.await(STEPS_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Start-up ended before the event loop was taken: the one made ahead of time is closed. */
     synchronized void discard() {
         if (!taken) {
@@ -129,6 +144,14 @@ final class Preload {
     }
 
     private void run() {
+        try {
+            steps();
+        } finally {
+            stepsDone.countDown();
+        }
+    }
+
+    private void steps() {
         try {
             LoggerFactory.getLogger(Preload.class); // first and without a lambda: see start()
         } catch (RuntimeException | LinkageError e) {

@@ -154,7 +154,8 @@ public final class RunCommand implements Callable<Integer> {
         RunningSandbox run;
         try {
             run = RunningSandbox.start(cfg, resources, host, stop, Rebirth.forRun(host.procRoot(), readyFd,
-                    () -> Signals.onTermination(stop::request)), preload);
+                    () -> Signals.onTermination(stop::request), preload == null ? () -> { } : preload::awaitSteps),
+                    preload);
         } catch (StopRequest.StartupStoppedException e) {
             return refuse(err, readiness, "sandbox " + cfg.id() + ": " + e.getMessage(), ExitCodes.OK);
         } catch (ConfigException | InvalidCgroupPathException e) {

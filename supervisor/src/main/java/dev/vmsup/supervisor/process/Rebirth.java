@@ -35,11 +35,13 @@ public final class Rebirth {
     private final Path procRoot;
     private final Integer readyFd;
     private final Runnable reinstallHandlers;
+    private final Runnable quiesce;
 
-    private Rebirth(Path procRoot, Integer readyFd, Runnable reinstallHandlers) {
+    private Rebirth(Path procRoot, Integer readyFd, Runnable reinstallHandlers, Runnable quiesce) {
         this.procRoot = procRoot;
         this.readyFd = readyFd;
         this.reinstallHandlers = reinstallHandlers;
+        this.quiesce = quiesce;
     }
 
     /** Called by the real entry point only: a JVM that embeds vmsup (tests, other tools) is never replaced. */
@@ -49,18 +51,19 @@ public final class Rebirth {
 
     /** Never re-executes (embedded use, or {@code VMSUP_REEXEC=0}). */
     public static Rebirth disabled() {
-        return new Rebirth(null, null, null);
+        return new Rebirth(null, null, null, null);
     }
 
     /**
      * For {@code vmsup run} in its own process: enabled unless the environment says {@code VMSUP_REEXEC=0}, or this
-     * process was already re-executed. {@code reinstallHandlers} puts vmsup's signal handlers back if exec fails.
+     * process was already re-executed. {@code reinstallHandlers} puts vmsup's signal handlers back if exec fails;
+     * {@code quiesce} returns once this process's other start-up work (which may open files) is done.
      */
-    public static Rebirth forRun(Path procRoot, Integer readyFd, Runnable reinstallHandlers) {
+    public static Rebirth forRun(Path procRoot, Integer readyFd, Runnable reinstallHandlers, Runnable quiesce) {
         if (!pending()) {
             return disabled();
         }
-        return new Rebirth(procRoot, readyFd, reinstallHandlers);
+        return new Rebirth(procRoot, readyFd, reinstallHandlers, quiesce);
     }
 
     /**
@@ -121,6 +124,7 @@ public final class Rebirth {
         List<String> envp = new ArrayList<>();
         env.forEach((k, v) -> envp.add(k + "=" + v));
 
+        quiesce.run(); // no descriptor opened behind the back of the sweep below
         LibC libc = Signals.libc();
         Set<Integer> keep = keptDescriptors(lockFile);
         closeOnExecAllBut(libc, keep);

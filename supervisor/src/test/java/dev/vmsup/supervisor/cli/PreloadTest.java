@@ -54,6 +54,14 @@ class PreloadTest {
     }
 
     @Test
+    void awaitingItsStepsReturnsOnlyOnceTheyAreAllDone() throws Exception {
+        Preload preload = Preload.start(true);
+        preload.awaitSteps();
+        assertThat(preload.madeAhead()).as("the last step, the event loop").isDone();
+        preload.vertx().close().await();
+    }
+
+    @Test
     void aStartThatEndsBeforeTakingItClosesTheEventLoopMadeAhead() throws Exception {
         Preload preload = Preload.start(true);
         Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
