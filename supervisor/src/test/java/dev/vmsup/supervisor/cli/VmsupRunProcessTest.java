@@ -17,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.internal.CgroupFiles;
 import dev.vmsup.cgroupfs.internal.SubtreeRemover;
@@ -128,32 +127,7 @@ class VmsupRunProcessTest {
 
     @Test
     void aRuntimeThatSpawnsItInItsOverheadCgroupSavesTheReexecutionAndKeepsThatCgroup() throws Exception {
-        CgroupPath home = f.overheadRoot().child("placed");
-        Cgroup runtimes = f.hierarchy.create(home);
-        // as a runtime does it: the child enters the cgroup, then executes vmsup (same pid)
-        List<String> wrapper = List.of("/bin/sh", "-c", "for f in $0; do echo $$ > \"$f\" || exit 97; done; exec \"$@\"",
-                String.join(" ", runtimes.procsFiles().stream().map(Path::toString).toList()));
-        try (VmsupProcess vmsup = VmsupProcess.startWrapped(wrapper, args("placed").toArray(String[]::new))) {
-            long qemu = vmsup.awaitStarted(30_000);
-            int pid = (int) vmsup.process.pid();
-            assertThat(f.hierarchy.placementOf(pid, pid)).containsOnlyKeys(SandboxFixture.ALL_V1)
-                    .allSatisfy((c, p) -> assertThat(p).isEqualTo(home));
-            CgroupPath vcpu = f.parent().child("kata_placed").child("vcpu");
-            assertThat(f.hierarchy.isPlaced(vcpu, (int) qemu, SandboxFixture.vcpuThreads(qemu).get(0))).isTrue();
-            assertThat(vmsup.output()).doesNotContain("re-executing");
-            assertThat(Files.readString(tmp.resolve("placed/state.json"))).as("not vmsup's to remove, even after a crash")
-                    .contains("\"" + f.parent().child("kata_placed") + "\"").doesNotContain("\"" + home + "\"");
-
-            vmsup.process.toHandle().destroy();
-            assertThat(vmsup.awaitExit(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(vmsup.process.exitValue()).as(vmsup.output()).isEqualTo(ExitCodes.OK);
-            assertThat(ProcessHandle.of(qemu)).isEmpty();
-            assertThat(f.hierarchy.exists(home)).as("the runtime's cgroup stays").isTrue();
-            assertThat(runtimes.processes()).isEmpty();
-            assertThat(f.hierarchy.exists(f.parent().child("kata_placed"))).as("vmsup's own are gone").isFalse();
-        } finally {
-            f.hierarchy.remove(home);
-        }
+        AtHomeChecks.run(f, tmp);
     }
 
     @Test
