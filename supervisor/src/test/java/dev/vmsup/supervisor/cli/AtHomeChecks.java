@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.vmsup.cgroupfs.Cgroup;
@@ -24,10 +23,8 @@ final class AtHomeChecks {
     static void run(SandboxFixture f, Path tmp) throws Exception {
         CgroupPath home = f.overheadRoot().child("placed");
         Cgroup runtimes = f.hierarchy.create(home);
-        // as a runtime does it: the child enters the cgroup, then executes vmsup (same pid)
-        List<String> wrapper = List.of("/bin/sh", "-c", "for f in $0; do echo $$ > \"$f\" || exit 97; done; exec \"$@\"",
-                String.join(" ", runtimes.procsFiles().stream().map(Path::toString).toList()));
-        try (VmsupProcess vmsup = VmsupProcess.startWrapped(wrapper, f.pausedRunArgs("placed", tmp.resolve("placed")))) {
+        try (VmsupProcess vmsup = VmsupProcess.startWrapped(VmsupProcess.insideCgroup(runtimes),
+                f.pausedRunArgs("placed", tmp.resolve("placed")))) {
             long qemu = vmsup.awaitStarted(30_000);
             int pid = (int) vmsup.process.pid();
             assertThat(f.hierarchy.placementOf(pid, pid)).isNotEmpty().allSatisfy((c, p) -> assertThat(p).isEqualTo(home));

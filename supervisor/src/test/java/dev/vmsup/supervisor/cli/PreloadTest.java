@@ -16,15 +16,7 @@ class PreloadTest {
     @Test
     void theEventLoopMadeAheadIsTheOneHandedOverAndItRuns() throws Exception {
         Preload preload = Preload.start(true);
-        Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        Vertx taken = preload.vertx();
-        try {
-            assertThat(taken).isSameAs(made);
-            preload.discard(); // too late: it was taken, so it stays open
-            assertThat(runsATask(taken)).isTrue();
-        } finally {
-            taken.close().await();
-        }
+        takesTheOneMadeAhead(preload, preload::discard); // discard too late: it was taken, so it stays open
     }
 
     @Test
@@ -43,14 +35,7 @@ class PreloadTest {
     void anImageThatLearnsItStaysGetsItsEventLoopMadeAheadAfterAll() throws Exception {
         Preload preload = Preload.start(false);
         preload.eventLoopToo(); // spawned by the runtime in its cgroup: no re-execution after all
-        Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        Vertx taken = preload.vertx();
-        try {
-            assertThat(taken).isSameAs(made);
-            assertThat(runsATask(taken)).isTrue();
-        } finally {
-            taken.close().await();
-        }
+        takesTheOneMadeAhead(preload, () -> { });
     }
 
     @Test
@@ -67,6 +52,22 @@ class PreloadTest {
         Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         preload.discard();
         Awaitility.await().atMost(WAIT).until(() -> !runsATask(made));
+    }
+
+    /**
+     * Takes the event loop from {@code preload}, checks it is the one made ahead, runs {@code afterTaking}, checks the
+     * event loop still runs a task, and closes it.
+     */
+    private static void takesTheOneMadeAhead(Preload preload, Runnable afterTaking) throws Exception {
+        Vertx made = preload.madeAhead().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Vertx taken = preload.vertx();
+        try {
+            assertThat(taken).isSameAs(made);
+            afterTaking.run();
+            assertThat(runsATask(taken)).isTrue();
+        } finally {
+            taken.close().await();
+        }
     }
 
     /** Whether {@code v} still runs a task on its event loop. */

@@ -32,6 +32,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
 import dev.vmsup.supervisor.testing.SandboxFixture;
+import dev.vmsup.supervisor.testing.VmsupProcess;
 
 /**
  * The benchmark behind {@code scripts/bench}: each figure measured in the same run as its floor, on real QEMU
@@ -112,9 +113,7 @@ public final class Bench {
      * (made beforehand, like the runtime does), so that vmsup needs no re-execution. The cgroup is the caller's.
      */
     private Process startVmsupAtHome(String id, Cgroup home) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
-                "for f in $0; do echo $$ > \"$f\" || exit 97; done; exec \"$@\"",
-                String.join(" ", home.procsFiles().stream().map(Path::toString).toList())));
+        List<String> argv = new ArrayList<>(VmsupProcess.insideCgroup(home));
         argv.addAll(vmsupArgs(id, true));
         return start(new ProcessBuilder(argv), id);
     }

@@ -11,6 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.vmsup.cgroupfs.Cgroup;
 import dev.vmsup.supervisor.cli.Main;
 
 
@@ -49,6 +51,15 @@ public final class VmsupProcess implements AutoCloseable {
 
     public static VmsupProcess start(String... args) throws IOException {
         return startWrapped(List.of(), args);
+    }
+
+    /**
+     * A wrapper (for {@link #startWrapped}, or any argv) that puts the process in {@code cgroup} before it executes
+     * the rest of its argv, keeping its pid: the way a runtime spawns vmsup in a cgroup it made for it.
+     */
+    public static List<String> insideCgroup(Cgroup cgroup) {
+        return List.of("/bin/sh", "-c", "for f in $0; do echo $$ > \"$f\" || exit 97; done; exec \"$@\"",
+                String.join(" ", cgroup.procsFiles().stream().map(Path::toString).toList()));
     }
 
     /** As {@link #start}, the JVM's argv prefixed by {@code wrapper} (e.g. a shell that sets a umask first). */
