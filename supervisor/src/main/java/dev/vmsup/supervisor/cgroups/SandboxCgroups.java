@@ -144,12 +144,15 @@ public final class SandboxCgroups {
             Map<String, CgroupPath> origin, CgroupPath alreadyMade, boolean overheadKept) {
         List<Cgroup> made = new ArrayList<>();
         try {
-            Cgroup sandbox = createAnew(hierarchy, layout.sandbox(), made, alreadyMade);
+            Cgroup sandbox = createAnew(hierarchy, layout.sandbox(), alreadyMade);
+            made.add(sandbox);
             Cgroup vcpu = sandbox.createThreadedChild(layout.vcpu().name());
             Cgroup overhead = null;
             if (layout.overhead() != null) {
-                overhead = createAnew(hierarchy, layout.overhead(), overheadKept ? new ArrayList<>() : made,
-                        alreadyMade);
+                overhead = createAnew(hierarchy, layout.overhead(), alreadyMade);
+                if (!overheadKept) { // the runtime's: never removed by vmsup, not even on a failed start
+                    made.add(overhead);
+                }
             }
             return new SandboxCgroups(hierarchy, layout, selfPid, origin, sandbox, vcpu, overhead, overheadKept);
         } catch (RuntimeException e) {
@@ -162,13 +165,12 @@ public final class SandboxCgroups {
      * Creates {@code path}, which must not exist: a cgroup another vmsup made in the meantime is refused, not used
      * (unless it is {@code alreadyMade}, vmsup's own home, whose controllers this call enables).
      */
-    private static Cgroup createAnew(Hierarchy hierarchy, CgroupPath path, List<Cgroup> made, CgroupPath alreadyMade) {
+    private static Cgroup createAnew(Hierarchy hierarchy, CgroupPath path, CgroupPath alreadyMade) {
         Cgroup c = hierarchy.create(path);
         if (!c.created() && !path.equals(alreadyMade)) {
             throw new SupervisorException("cgroup " + path + " appeared while this sandbox was being created: another "
                     + "vmsup runs with this id");
         }
-        made.add(c);
         return c;
     }
 
