@@ -5,7 +5,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.vertx.core.Context;
@@ -14,6 +13,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+
+import dev.vmsup.json.JsonTrees;
 
 /**
  * The generic layer under QMP: one JSON object per line over a stream socket. Knows nothing of QMP. A line
@@ -25,7 +26,6 @@ final class JsonLineChannel {
     private final NetSocket socket;
     /** The socket's event loop (the channel is made on it), or null outside one. */
     private final Context context;
-    private final ObjectMapper mapper;
     private final AtomicReference<QmpException> closeCause = new AtomicReference<>();
     private volatile Consumer<QmpException> onClose = cause -> { };
     private final int maxLineBytes;
@@ -33,10 +33,9 @@ final class JsonLineChannel {
     private Buffer pending = Buffer.buffer();
     private int scanned;
 
-    JsonLineChannel(NetSocket socket, ObjectMapper mapper, int maxLineBytes, Consumer<ObjectNode> onMessage) {
+    JsonLineChannel(NetSocket socket, int maxLineBytes, Consumer<ObjectNode> onMessage) {
         this.socket = socket;
         this.context = Vertx.currentContext();
-        this.mapper = mapper;
         this.maxLineBytes = maxLineBytes;
         this.onMessage = onMessage;
         socket.handler(this::onBytes);
@@ -91,7 +90,7 @@ final class JsonLineChannel {
             return null;
         }
         try {
-            JsonNode node = mapper.readTree(bytes, 0, len);
+            JsonNode node = JsonTrees.read(bytes, 0, len);
             if (node instanceof ObjectNode object) {
                 return object;
             }
@@ -114,7 +113,7 @@ final class JsonLineChannel {
             return Future.failedFuture(new QmpDisconnectedException("QMP connection is closed", cause));
         }
         try {
-            byte[] json = mapper.writeValueAsBytes(message);
+            byte[] json = JsonTrees.writeBytes(message);
             Buffer buffer = Buffer.buffer(json.length + 1).appendBytes(json).appendByte((byte) '\n');
             if (context == null || Vertx.currentContext() == context) {
                 return socket.write(buffer);
@@ -123,7 +122,7 @@ final class JsonLineChannel {
             Promise<Void> written = Promise.promise();
             context.runOnContext(v -> socket.write(buffer).onComplete(written));
             return written.future();
-        } catch (IOException e) {
+        } catch (IllegalArgumentException e) { // a tree holding a Java object that is no JSON value
             return Future.failedFuture(new QmpProtocolException("cannot encode message", e));
         }
     }

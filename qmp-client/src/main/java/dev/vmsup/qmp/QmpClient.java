@@ -16,9 +16,7 @@ import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.github.resilience4j.core.IntervalFunction;
@@ -34,6 +32,8 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.SocketAddress;
 
+import dev.vmsup.json.JsonTrees;
+
 /**
  * An asynchronous QMP client over a unix socket: greeting and capability negotiation, commands matched to
  * replies by id, typed errors, events with filters and waiters, per-call timeouts. Thread-safe; handlers run
@@ -41,10 +41,6 @@ import io.vertx.core.net.SocketAddress;
  */
 public final class QmpClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
-
-    /** Shared mapper: unknown fields in replies are ignored (newer QEMUs add fields). */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Vertx vertx;
     private final NetClient net;
@@ -72,7 +68,7 @@ public final class QmpClient implements AutoCloseable {
         this.vertx = vertx;
         this.net = net;
         this.options = options;
-        this.channel = new JsonLineChannel(socket, MAPPER, options.maxLineBytes(), this::onMessage);
+        this.channel = new JsonLineChannel(socket, options.maxLineBytes(), this::onMessage);
         this.channel.onClose(this::onClose);
     }
 
@@ -144,7 +140,7 @@ public final class QmpClient implements AutoCloseable {
         return greeting.future().compose(g -> {
             vertx.cancelTimer(timer);
             boolean wantOob = options.requestOob() && g.capabilities().contains("oob");
-            ObjectNode args = MAPPER.createObjectNode();
+            ObjectNode args = JsonTrees.object();
             if (wantOob) {
                 args.putArray("enable").add("oob");
             }
@@ -208,7 +204,7 @@ public final class QmpClient implements AutoCloseable {
             failPending(id, disconnected(command, channel.closeCause()));
             return promise.future();
         }
-        ObjectNode message = MAPPER.createObjectNode();
+        ObjectNode message = JsonTrees.object();
         message.put(verb, command);
         if (arguments != null && !arguments.isEmpty()) {
             message.set("arguments", arguments);
@@ -276,7 +272,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     private void onEvent(ObjectNode m) {
-        JsonNode data = m.has("data") ? m.get("data") : MAPPER.createObjectNode();
+        JsonNode data = m.has("data") ? m.get("data") : JsonTrees.object();
         JsonNode ts = m.path("timestamp");
         QmpEvent event = new QmpEvent(m.get("event").asText(), data, ts.path("seconds").asLong(),
                 ts.path("microseconds").asLong());

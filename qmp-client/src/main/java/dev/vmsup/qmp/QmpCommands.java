@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.vertx.core.Future;
 
+import dev.vmsup.json.JsonTrees;
+
 /** Typed wrappers for the QMP commands a VMM supervisor needs, over a {@link QmpClient}. */
 public final class QmpCommands {
 
@@ -63,7 +65,7 @@ public final class QmpCommands {
         if (slot.plugged()) {
             return Future.failedFuture(new IllegalArgumentException("CPU slot " + slot.props() + " is already plugged"));
         }
-        ObjectNode args = QmpClient.MAPPER.createObjectNode();
+        ObjectNode args = JsonTrees.object();
         args.put("driver", slot.type());
         args.put("id", id);
         for (Map.Entry<String, Long> p : slot.props().entrySet()) {
@@ -74,7 +76,7 @@ public final class QmpCommands {
 
     /** Asks for a device's removal; for a CPU the guest must acknowledge it (watch events, then query). */
     public Future<Void> deviceDel(String id) {
-        ObjectNode args = QmpClient.MAPPER.createObjectNode();
+        ObjectNode args = JsonTrees.object();
         args.put("id", id);
         return client.execute("device_del", args).mapEmpty();
     }

@@ -28,11 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.qmp.fake.CpuHotplugModel;
 import dev.vmsup.qmp.fake.QmpFake;
 import dev.vmsup.qmp.fake.RecordedRequest;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /** The client against the scriptable fake: every behaviour and every fault real QEMU won't produce on demand. */
 class QmpClientFakeTest {
@@ -77,7 +79,7 @@ class QmpClientFakeTest {
 
     private static ObjectNode args(String json) {
         try {
-            return (ObjectNode) QmpClient.MAPPER.readTree(json);
+            return (ObjectNode) JsonTrees.read(json);
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }

@@ -3,6 +3,8 @@ package dev.vmsup.supervisor.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.vmsup.json.JsonTrees;
+
 /**
  * An API error with its HTTP status and a short machine-readable code; rendered as {"error", "message"} plus any
  * details (a failed resize adds "step" and the "vcpus" as they are after it).
@@ -10,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class ApiException extends RuntimeException {
     final int status;
     final String code;
-    final ObjectNode details = Json.MAPPER.createObjectNode();
+    final ObjectNode details = JsonTrees.object();
 
     ApiException(int status, String code, String message) {
         super(message);

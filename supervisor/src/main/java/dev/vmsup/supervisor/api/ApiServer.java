@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -26,9 +27,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
-import dev.vmsup.supervisor.process.Posix;
+
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.SupervisorException;
 import dev.vmsup.supervisor.config.ContainerId;
+import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.resources.ContainersFile;
 import dev.vmsup.supervisor.sandbox.ResizeException;
 import dev.vmsup.supervisor.sandbox.Sandbox;
@@ -248,7 +251,7 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiException(409, "wrong_state", "the sandbox is already stopping");
                 }
                 sandbox.requestStop("shutdown requested through the API");
-                ObjectNode accepted = Json.MAPPER.createObjectNode().put("state", "stopping");
+                ObjectNode accepted = JsonTrees.object().put("state", "stopping");
                 json(req, 202, accepted);
             }
             default -> throw ApiException.badRequest("'action' must be pause, resume or shutdown");
@@ -262,7 +265,7 @@ public final class ApiServer implements AutoCloseable {
         blocking(req, () -> {
             sandbox.putContainer(cid, resources);
             SandboxSnapshot now = sandbox.snapshot();
-            ObjectNode o = Json.MAPPER.createObjectNode();
+            ObjectNode o = JsonTrees.object();
             o.set("container", Json.container(resources));
             o.set("resources", Json.resources(now.resourcesInForce()));
             o.set("vcpus", Json.vcpus(now));
@@ -297,7 +300,7 @@ public final class ApiServer implements AutoCloseable {
                 ApiException failed = ApiErrors.translate(e);
                 if (e instanceof ResizeException r) {
                     // what QEMU already changed: the vCPUs as they are now, every one placed
-                    failed.with("step", Json.MAPPER.getNodeFactory().textNode(r.step()))
+                    failed.with("step", TextNode.valueOf(r.step()))
                             .with("vcpus", Json.vcpus(sandbox.snapshot()));
                 }
                 context.runOnContext(v -> error(req, failed));
@@ -314,16 +317,12 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static void json(HttpServerRequest req, int status, JsonNode body) {
-        try {
-            req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                    .end(Json.MAPPER.writeValueAsString(body));
-        } catch (IOException e) {
-            req.response().setStatusCode(500).end();
-        }
+        req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(JsonTrees.write(body));
     }
 
     static void error(HttpServerRequest req, ApiException e) {
-        ObjectNode o = Json.MAPPER.createObjectNode().put("error", e.code).put("message", e.getMessage());
+        ObjectNode o = JsonTrees.object().put("error", e.code).put("message", e.getMessage());
         o.setAll(e.details);
         json(req, e.status, o);
     }

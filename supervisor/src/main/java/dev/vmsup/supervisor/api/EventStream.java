@@ -1,6 +1,5 @@
 package dev.vmsup.supervisor.api;
 
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -12,6 +11,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 import dev.vmsup.supervisor.sandbox.SandboxEvent;
 
@@ -77,8 +78,8 @@ final class EventStream {
             return;
         }
         try {
-            response.write(Json.MAPPER.writeValueAsString(line) + "\n").onComplete(r -> pending.decrementAndGet());
-        } catch (IOException | IllegalStateException e) {
+            response.write(JsonTrees.write(line) + "\n").onComplete(r -> pending.decrementAndGet());
+        } catch (IllegalStateException e) {
             stop();
         }
     }

@@ -5,14 +5,12 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.KernelThreadInfo;
 import dev.vmsup.supervisor.cgroups.VcpuInfo;
@@ -22,10 +20,6 @@ import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 /** JSON for the API: strict parsing of request bodies and the shapes of the replies. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     private Json() {
     }
 
@@ -33,7 +27,7 @@ final class Json {
     static ObjectNode object(String body, Set<String> allowed) {
         JsonNode node;
         try {
-            node = MAPPER.readTree(body);
+            node = JsonTrees.readStrict(body);
         } catch (IOException e) {
             throw ApiException.badRequest("malformed JSON body");
         }
@@ -50,7 +44,7 @@ final class Json {
     }
 
     static ObjectNode sandbox(SandboxSnapshot s) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("id", s.id().value());
         o.put("state", s.state().name().toLowerCase());
         o.put("qemu_pid", s.qemuPid());
@@ -78,7 +72,7 @@ final class Json {
     }
 
     static ObjectNode vcpus(SandboxSnapshot s) {
-        ObjectNode v = MAPPER.createObjectNode();
+        ObjectNode v = JsonTrees.object();
         v.put("count", s.vcpus().size());
         v.put("max", s.maxVcpus());
         var list = v.putArray("list");
@@ -95,13 +89,13 @@ final class Json {
 
     /** One event as a stream line: {"type", "time", ...its fields}. */
     static ObjectNode event(SandboxEvent e) {
-        ObjectNode o = MAPPER.createObjectNode().put("type", e.type()).put("time", e.time().toString());
-        e.fields().forEach((k, v) -> o.set(k, MAPPER.valueToTree(v)));
+        ObjectNode o = JsonTrees.object().put("type", e.type()).put("time", e.time().toString());
+        e.fields().forEach((k, v) -> o.set(k, JsonTrees.valueOf(v)));
         return o;
     }
 
     static ObjectNode resources(Resources r) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("cpu_quota", r.cpuMax() == null ? null : r.cpuMax().quotaUs());
         o.put("cpu_period", r.cpuMax() == null ? null : r.cpuMax().periodUs());
         o.put("cpu_shares", r.cpuShares());
@@ -112,14 +106,14 @@ final class Json {
     }
 
     static ObjectNode containers(Map<String, ContainerResources> containers) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         containers.forEach((id, c) -> o.set(id, container(c)));
         return o;
     }
 
     /** A container's resources in OCI LinuxResources field names. */
     static ObjectNode container(ContainerResources c) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         ObjectNode cpu = o.putObject("cpu");
         putIf(cpu, "quota", c.cpuQuota());
         putIf(cpu, "period", c.cpuPeriod());
@@ -143,7 +137,7 @@ final class Json {
     }
 
     static ObjectNode stats(Map<String, CgroupStats> byCgroup) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         ObjectNode cg = o.putObject("cgroups");
         byCgroup.forEach((name, st) -> cg.set(name, stats(st)));
         o.set("sandbox_overhead", stats(overhead(byCgroup)));
@@ -151,7 +145,7 @@ final class Json {
     }
 
     private static ObjectNode stats(CgroupStats s) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("cpu_usage_us", s.cpuUsageUs());
         o.put("cpu_throttled_us", s.cpuThrottledUs());
         o.put("cpu_throttled_periods", s.cpuThrottledPeriods());

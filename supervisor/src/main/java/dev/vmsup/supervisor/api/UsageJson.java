@@ -5,6 +5,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupVersion;
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 import dev.vmsup.supervisor.usage.Figure;
 import dev.vmsup.supervisor.usage.OverheadReport;
@@ -18,7 +19,7 @@ final class UsageJson {
 
     /** Per process and thread group: CPU time, tasks, and memory where the group is a process. */
     static ObjectNode processes(UsageSample s, SandboxSnapshot snapshot) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         process(o.putObject("vmsup"), ProcessHandle.current().pid(), s, "vmsup", s.memory().get("vmsup"));
         ObjectNode qemu = process(o.putObject("qemu"), snapshot.qemuPid(), s, null, s.memory().get("qemu"));
         qemu.put("cpu_usage_us", s.cpuMicros().get("qemu_vcpus") + s.cpuMicros().get("qemu_other"));
@@ -54,7 +55,7 @@ final class UsageJson {
     }
 
     static ObjectNode overhead(OverheadReport r, SandboxSnapshot s, String runtimeClass) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("window_ms", r.windowMillis());
         o.put("samples", r.samples());
         figures(o.putObject("memory_bytes"), r.memoryBytes());

@@ -14,6 +14,7 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 
 /**
@@ -43,7 +44,7 @@ public final class WarmUp {
         long t0 = System.nanoTime();
         try {
             sandbox.warmUp();
-            Json.MAPPER.writeValueAsString(Json.vcpus(sandbox.snapshot()));
+            JsonTrees.write(Json.vcpus(sandbox.snapshot()));
             String status = get(socket);
             LOG.debug("warm-up done in {} ms ({})", (System.nanoTime() - t0) / 1_000_000, status);
         } catch (RuntimeException | IOException e) {

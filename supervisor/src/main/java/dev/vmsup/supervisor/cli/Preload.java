@@ -12,9 +12,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpServerOptions;
+
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
-import dev.vmsup.qmp.QmpClient;
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.process.Rebirth;
 
@@ -170,7 +171,7 @@ final class Preload {
             a.equals(CgroupPath.of("/vmsup-preload/b"));
             a.hashCode();
         });
-        quietly(() -> QmpClient.MAPPER.readTree("{\"return\": [{\"a\": 1, \"b\": \"c\", \"d\": true}]}"));
+        quietly(() -> JsonTrees.read("{\"return\": [{\"a\": 1, \"b\": \"c\", \"d\": true}]}"));
         synchronized (this) {
             workerPassedEventLoop = true;
             if (!withEventLoop) {

@@ -9,13 +9,14 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
-import dev.vmsup.supervisor.process.Posix;
+
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.process.Posix;
 import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
 
 /**
@@ -26,7 +27,6 @@ import dev.vmsup.supervisor.sandbox.SandboxSnapshot;
  */
 final class Readiness {
     private static final Logger LOG = LoggerFactory.getLogger(Readiness.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Integer fd;
     private final String notifySocket;
@@ -61,7 +61,7 @@ final class Readiness {
 
     /** The sandbox is ready: the one success line, and READY=1. */
     void ready(SandboxSnapshot s, Path apiSocket) {
-        ObjectNode line = MAPPER.createObjectNode().put("ready", true).put("id", s.id().value())
+        ObjectNode line = JsonTrees.object().put("ready", true).put("id", s.id().value())
                 .put("pid", ProcessHandle.current().pid()).put("qemu_pid", s.qemuPid())
                 .put("state", s.state().name().toLowerCase());
         line.put("api_socket", apiSocket == null ? null : apiSocket.toString());
@@ -72,7 +72,7 @@ final class Readiness {
 
     /** Start-up failed: the one failure line (the process then exits with {@code exitCode}). */
     void failed(String error, int exitCode) {
-        writeLine(MAPPER.createObjectNode().put("ready", false).put("error", error).put("exit_code", exitCode));
+        writeLine(JsonTrees.object().put("ready", false).put("error", error).put("exit_code", exitCode));
         notify("STATUS=start-up failed: " + error.lines().findFirst().orElse(""));
     }
 
@@ -87,13 +87,11 @@ final class Readiness {
         }
         told = true;
         try {
-            byte[] bytes = (MAPPER.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = (JsonTrees.write(line) + "\n").getBytes(StandardCharsets.UTF_8);
             int errno = Posix.writeAll(fd, bytes);
             if (errno != 0) {
                 LOG.warn("--ready-fd {}: write failed: {}", fd, jnr.constants.platform.Errno.valueOf(errno));
             }
-        } catch (IOException e) {
-            LOG.warn("--ready-fd {}: {}", fd, e.getMessage());
         } finally {
             Posix.close(fd);
         }

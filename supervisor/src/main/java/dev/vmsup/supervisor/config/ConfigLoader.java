@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlFactory;
+
+import dev.vmsup.json.JsonTrees;
 
 /**
  * Reads a vmsup TOML file into {@link Settings}. Keys follow Kata's configuration where Kata has them
@@ -37,7 +40,9 @@ public final class ConfigLoader {
         }
         JsonNode root;
         try {
-            root = new TomlMapper().readTree(Files.readString(file));
+            try (JsonParser p = new TomlFactory().createParser(Files.readString(file))) {
+                root = JsonTrees.read(p);
+            }
         } catch (IOException e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new ConfigException("--config", "cannot read config " + file + ": " + msg);

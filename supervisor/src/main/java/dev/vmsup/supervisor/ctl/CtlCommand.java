@@ -8,10 +8,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CpuList;
+import dev.vmsup.json.JsonTrees;
+import dev.vmsup.supervisor.config.ConfigException;
+import dev.vmsup.supervisor.config.ContainerId;
+import dev.vmsup.supervisor.config.SandboxId;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,9 +23,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import dev.vmsup.supervisor.config.ConfigException;
-import dev.vmsup.supervisor.config.ContainerId;
-import dev.vmsup.supervisor.config.SandboxId;
 
 /** {@code vmsup ctl}: drives a running sandbox through its control API. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
@@ -34,7 +35,6 @@ import dev.vmsup.supervisor.config.SandboxId;
 public final class CtlCommand {
     public static final int API_ERROR = 3;
     public static final int UNREACHABLE = 4;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Mixin
     ApiTarget target;
@@ -62,7 +62,7 @@ public final class CtlCommand {
         if (r.status() >= 400) {
             String message = r.body();
             try {
-                JsonNode e = MAPPER.readTree(r.body());
+                JsonNode e = JsonTrees.read(r.body());
                 message = e.path("error").asText() + ": " + e.path("message").asText();
             } catch (IOException ignored) {
                 // not JSON: print as is
@@ -77,7 +77,7 @@ public final class CtlCommand {
             out.println(r.body());
         } else {
             try {
-                table.accept(MAPPER.readTree(r.body()));
+                table.accept(JsonTrees.read(r.body()));
             } catch (IOException e) {
                 out.println(r.body());
             }
@@ -164,7 +164,7 @@ public final class CtlCommand {
 
         @Override
         public Integer call() {
-            ObjectNode body = MAPPER.createObjectNode();
+            ObjectNode body = JsonTrees.object();
             ObjectNode cpu = body.putObject("cpu");
             if (quota != null) {
                 cpu.put("quota", quota);
@@ -181,7 +181,7 @@ public final class CtlCommand {
             if (memory != null) {
                 body.putObject("memory").put("limit", size(memory));
             }
-            return ctl.call("PUT", "/v1/containers/" + new ContainerId(cid).value(), body.toString(), r -> {
+            return ctl.call("PUT", "/v1/containers/" + new ContainerId(cid).value(), JsonTrees.write(body), r -> {
                 JsonNode res = r.path("resources");
                 ctl.out().printf("container %s set; cpu.max now %s %s; %d vCPUs%n", cid, res.path("cpu_quota").asText(),
                         res.path("cpu_period").asText(), r.path("vcpus").path("count").asInt());

@@ -8,7 +8,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.vmsup.json.JsonTrees;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +29,6 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "2:usage error", "3:the API answered with an error", "4:the API socket is unreachable"})
 public final class OverheadCommand implements Callable<Integer> {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final double MIB = 1024.0 * 1024.0;
 
     @Mixin
@@ -87,7 +87,7 @@ public final class OverheadCommand implements Callable<Integer> {
                 out.println(r.body());
             } else {
                 try {
-                    print(out, MAPPER.readTree(r.body()));
+                    print(out, JsonTrees.read(r.body()));
                 } catch (IOException e) {
                     out.println(r.body());
                 }

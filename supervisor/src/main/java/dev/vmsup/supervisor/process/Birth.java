@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vmsup.cgroupfs.CgroupPath;
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.SupervisorException;
 
 /**
@@ -37,7 +37,7 @@ public record Birth(CgroupPath home, Map<String, CgroupPath> origin) {
 
     static Birth parse(String json) {
         try {
-            JsonNode n = new ObjectMapper().readTree(json); // once per process: no mapper kept
+            JsonNode n = JsonTrees.read(json);
             Map<String, CgroupPath> origin = new LinkedHashMap<>();
             n.get("origin").fields().forEachRemaining(e -> origin.put(e.getKey(), CgroupPath.of(e.getValue().asText())));
             return new Birth(CgroupPath.of(n.get("home").asText()), origin);
@@ -47,10 +47,10 @@ public record Birth(CgroupPath home, Map<String, CgroupPath> origin) {
     }
 
     String toJson() {
-        ObjectNode o = new ObjectMapper().createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("home", home.toString());
         ObjectNode from = o.putObject("origin");
         origin.forEach((controller, path) -> from.put(controller, path.toString()));
-        return o.toString();
+        return JsonTrees.write(o);
     }
 }

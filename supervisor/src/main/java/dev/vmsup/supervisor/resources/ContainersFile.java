@@ -8,16 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.vmsup.cgroupfs.CpuList;
 import dev.vmsup.cgroupfs.CpuMax;
 import dev.vmsup.cgroupfs.InvalidResourceException;
 import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.config.ConfigException;
 import dev.vmsup.supervisor.config.ContainerId;
 import dev.vmsup.supervisor.config.SandboxId;
@@ -28,9 +26,6 @@ import dev.vmsup.supervisor.config.SandboxId;
  * unknown fields, wrong types, out-of-range or overflowing numbers and bad cpu lists are errors naming the field.
  */
 public final class ContainersFile {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Set<String> TOP = Set.of("cpu", "memory");
     private static final Set<String> CPU = Set.of("quota", "period", "shares", "cpus", "mems");
     private static final Set<String> MEMORY = Set.of("limit");
@@ -67,7 +62,7 @@ public final class ContainersFile {
 
     private static JsonNode tree(String json) {
         try {
-            return MAPPER.readTree(json);
+            return JsonTrees.readStrict(json);
         } catch (JsonProcessingException e) {
             throw new ConfigException("containers", "containers JSON is malformed: "
                     + e.getOriginalMessage().lines().findFirst().orElse(""));

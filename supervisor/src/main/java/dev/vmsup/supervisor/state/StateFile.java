@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,10 +18,11 @@ import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.SupervisorException;
 
 /**
@@ -47,9 +49,6 @@ public record StateFile(
         String systemdScope) {
 
     public static final String NAME = "state.json";
-    /** Jackson's tree model only: building a bean (de)serializer for this record cost ~70 ms of each start. */
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
 
     public StateFile {
         v1Controllers = v1Controllers == null ? List.of() : List.copyOf(v1Controllers);
@@ -80,7 +79,7 @@ public record StateFile(
             while (buf.hasRemaining() && ch.read(buf) >= 0) {
                 // read it all (a state file is small; more than 1 MiB is not ours)
             }
-            return parse(MAPPER.readTree(buf.array(), 0, buf.position()));
+            return parse(JsonTrees.read(buf.array(), 0, buf.position()));
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
@@ -93,7 +92,7 @@ public record StateFile(
         Path target = path(stateDir);
         Path temp = stateDir.resolve(NAME + ".tmp");
         try {
-            byte[] json = PRETTY.writeValueAsBytes(toJson());
+            byte[] json = JsonTrees.writePretty(toJson()).getBytes(StandardCharsets.UTF_8);
             Files.deleteIfExists(temp); // a leftover, or a link someone put there: removed, never followed
             try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
@@ -113,7 +112,7 @@ public record StateFile(
 
     /** This state as the file holds it: snake_case names, every field written (null where there is none). */
     ObjectNode toJson() {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("id", id);
         o.set("supervisor", identityJson(supervisor));
         o.set("qemu", identityJson(qemu));
@@ -144,9 +143,9 @@ public record StateFile(
 
     private static JsonNode identityJson(ProcessIdentity p) {
         if (p == null) {
-            return MAPPER.nullNode();
+            return NullNode.getInstance();
         }
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.object();
         o.put("pid", p.pid());
         o.put("start_time", p.startTime());
         o.put("comm", p.comm());
@@ -154,7 +153,7 @@ public record StateFile(
     }
 
     private static JsonNode stringsJson(List<String> values) {
-        ArrayNode a = MAPPER.createArrayNode();
+        ArrayNode a = JsonTrees.array();
         values.forEach(a::add);
         return a;
     }
