@@ -2,7 +2,6 @@ package dev.vmsup.supervisor.cli;
 
 import java.util.Arrays;
 
-import picocli.CommandLine;
 import dev.vmsup.supervisor.process.Rebirth;
 
 /** Entry point of the {@code vmsup} command. */
@@ -22,7 +21,7 @@ public final class Main {
                 run.preload = preload;
             }
         }
-        System.exit(run != null ? callPlain(run) : commandLine().execute(args));
+        System.exit(run != null ? callPlain(run) : VmsupCommand.commandLine().execute(args));
     }
 
     /**
@@ -44,7 +43,7 @@ public final class Main {
         }
     }
 
-    /** A run read without picocli, with the same last word on an exception as {@link #commandLine()}'s handler. */
+    /** A run read without picocli, with the same last word on an exception as {@link VmsupCommand#commandLine()}'s handler. */
     private static int callPlain(RunCommand run) {
         try {
             return run.call();
@@ -54,16 +53,8 @@ public final class Main {
         }
     }
 
-    private static int exitCodeOf(Exception e) {
+    static int exitCodeOf(Exception e) {
         return e instanceof IllegalArgumentException ? ExitCodes.USAGE : ExitCodes.FAILURE;
     }
 
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new VmsupCommand());
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("vmsup: " + e.getMessage());
-            return exitCodeOf(e);
-        });
-        return cl;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.vmsup.supervisor.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import dev.vmsup.supervisor.ctl.CtlCommand;
 import dev.vmsup.supervisor.ctl.OverheadCommand;
@@ -9,9 +10,22 @@ import dev.vmsup.supervisor.ctl.OverheadCommand;
         description = "A VMM supervisor: runs QEMU in the sandbox's host cgroups and places every vCPU thread.",
         subcommands = {RunCommand.class, CtlCommand.class, OverheadCommand.class, CheckCommand.class,
                 CleanupCommand.class})
-final class VmsupCommand implements Runnable {
+public final class VmsupCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The whole command tree, with vmsup's last word on an exception. Not on {@link Main}: the launcher resolves the
+     * signatures of Main's public methods, which would load picocli's largest class for every start.
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new VmsupCommand());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("vmsup: " + e.getMessage());
+            return Main.exitCodeOf(e);
+        });
+        return cl;
+    }
 
     @Override
     public void run() {
