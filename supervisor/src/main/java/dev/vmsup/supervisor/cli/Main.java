@@ -29,12 +29,23 @@ public final class Main {
      * JVM's command line says otherwise: no DNS resolver of Netty's (its set-up reads resolv.conf and the network
      * interfaces, ~70 classes), no JFR events from Netty, no sampling of buffers for leaks, and Vert.x logging
      * through SLF4J without first looking for a file of its own in every jar of the class path.
+     *
+     * <p>Buffers: one small pool (one arena of 128 KiB chunks, no per-thread caches, heap buffers not pooled)
+     * instead of Netty's adaptive allocator, whose per-core magazines and larger chunks kept ~1.5 MiB of native
+     * memory in a supervisor that had served a few resizes (docs/performance.md). vmsup's traffic is a few small
+     * messages at a time.
      */
     private static void libraryDefaults() {
         defaultProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         defaultProperty("vertx.disableDnsResolver", "true");
         defaultProperty("io.netty.jfr.enabled", "false");
         defaultProperty("io.netty.leakDetection.level", "disabled");
+        defaultProperty("io.netty.allocator.type", "pooled");
+        defaultProperty("io.netty.allocator.numDirectArenas", "1");
+        defaultProperty("io.netty.allocator.numHeapArenas", "0");
+        defaultProperty("io.netty.allocator.maxOrder", "4");
+        defaultProperty("io.netty.allocator.smallCacheSize", "0");
+        defaultProperty("io.netty.allocator.normalCacheSize", "0");
     }
 
     private static void defaultProperty(String key, String value) {
