@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,6 +79,15 @@ class JsonTreesTest {
                 .isInstanceOf(JsonParseException.class).hasMessageContaining("Duplicate field 'a'");
         assertThatThrownBy(() -> JsonTrees.read("{\"a\":")).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> JsonTrees.read("[1,}")).isInstanceOf(JsonParseException.class);
+    }
+
+    @Test
+    void refusesNestingDeeperThanJacksonAllowsInsteadOfOverflowingTheStack() throws IOException {
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        assertThatThrownBy(() -> JsonTrees.read(deep)).isInstanceOf(JsonProcessingException.class)
+                .hasMessageContaining("nesting depth");
+        String fine = "[".repeat(200) + "]".repeat(200);
+        assertThat(JsonTrees.read(fine)).isEqualTo(MAPPER.readTree(fine));
     }
 
     @Test
