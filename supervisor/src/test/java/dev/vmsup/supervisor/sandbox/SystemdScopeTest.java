@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Prerequisites;
@@ -71,11 +71,16 @@ class SystemdScopeTest {
         return props;
     }
 
-    @ParameterizedTest(name = "sandbox_cgroup_only={0}")
+    /**
+     * Each mode from the test class path, and the default mode as users run it ({@code scripts/vmsup}: the packaged
+     * jar and the runtime image, whose modules must include what the D-Bus client needs).
+     */
+    @ParameterizedTest(name = "sandbox_cgroup_only={0}, packaged={1}")
     @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @ValueSource(booleans = {false, true})
-    void theSandboxLivesInADelegatedScopeSystemdKnowsAndLeavesWithIt(boolean sandboxCgroupOnly) throws Exception {
-        String id = sandboxCgroupOnly ? "sdonly" : "sdovh";
+    @CsvSource({"false, false", "true, false", "false, true"})
+    void theSandboxLivesInADelegatedScopeSystemdKnowsAndLeavesWithIt(boolean sandboxCgroupOnly, boolean packaged)
+            throws Exception {
+        String id = packaged ? "sdpkg" : sandboxCgroupOnly ? "sdonly" : "sdovh";
         String unit = "vmsup-" + id + ".scope";
         Path containers = Files.writeString(tmp.resolve("c.json"),
                 "{\"c1\": {\"cpu\": {\"quota\": 150000, \"period\": 100000}}}");
@@ -87,7 +92,8 @@ class SystemdScopeTest {
         }
         CgroupPath scope = CgroupPath.of("/vmsuptest.slice/" + unit);
         CgroupPath sandbox = scope.child("kata_" + id);
-        try (VmsupProcess vmsup = VmsupProcess.start(args.toArray(String[]::new))) {
+        try (VmsupProcess vmsup = packaged ? VmsupProcess.startPackaged(args.toArray(String[]::new))
+                : VmsupProcess.start(args.toArray(String[]::new))) {
             long qemu = vmsup.awaitStarted(150_000); // two JVM start-ups (the re-exec) in a TCG guest
             int self = (int) vmsup.process.pid();
 

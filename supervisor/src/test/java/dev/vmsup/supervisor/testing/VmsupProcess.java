@@ -75,6 +75,29 @@ public final class VmsupProcess implements AutoCloseable {
     }
 
     /**
+     * {@code vmsup} as users run it: {@code scripts/vmsup} of this checkout, with the packaged jar, the runtime image
+     * and its class-data archive (made by {@code mvn package}, which must have run: a test that needs this runs
+     * after it, in the guests of {@code scripts/test-v2-guest}).
+     */
+    public static VmsupProcess startPackaged(String... args) throws IOException {
+        Path root;
+        try {
+            // target/test-classes of the supervisor module
+            root = Path.of(VmsupProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .getParent().getParent().getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        Path jar = root.resolve("supervisor/target/vmsup.jar");
+        if (!java.nio.file.Files.isRegularFile(jar)) {
+            throw new AssertionError("no " + jar + ": run mvn package first (scripts/test does)");
+        }
+        List<String> argv = new ArrayList<>(List.of(root.resolve("scripts/vmsup").toString()));
+        argv.addAll(List.of(args));
+        return new VmsupProcess(new ProcessBuilder(argv).redirectErrorStream(true).start());
+    }
+
+    /**
      * As {@link #start}, with vmsup's fd 3 the write end of {@code fifo} (made here): a real pipe, as a runtime
      * passes one with {@code --ready-fd 3}. The future gets every line written to it once all writers closed it.
      */
