@@ -49,8 +49,29 @@ public final class JsonTrees {
 
     /** The first JSON value of {@code json} (what follows it is not read), or a missing node if it has none. */
     public static JsonNode read(String json) throws JsonProcessingException {
+        return read(json, false);
+    }
+
+    /**
+     * The one JSON value of {@code json}: a field name repeated in an object or anything after the value is a
+     * {@link JsonParseException}.
+     */
+    public static JsonNode readStrict(String json) throws JsonProcessingException {
+        return read(json, true);
+    }
+
+    private static JsonNode read(String json, boolean strict) throws JsonProcessingException {
         try (JsonParser p = JSON.createParser(json)) {
-            return read(p);
+            if (!strict) {
+                return read(p);
+            }
+            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            JsonNode node = read(p);
+            JsonToken after = p.nextToken();
+            if (after != null) {
+                throw new JsonParseException(p, "trailing token (" + after + ") after the JSON value");
+            }
+            return node;
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {
@@ -66,26 +87,6 @@ public final class JsonTrees {
             throw e;
         } catch (IOException e) {
             throw new UncheckedIOException(e); // bytes in memory: nothing to fail but their syntax
-        }
-    }
-
-    /**
-     * The one JSON value of {@code json}: a field name repeated in an object or anything after the value is a
-     * {@link JsonParseException}.
-     */
-    public static JsonNode readStrict(String json) throws JsonProcessingException {
-        try (JsonParser p = JSON.createParser(json)) {
-            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-            JsonNode node = read(p);
-            JsonToken after = p.nextToken();
-            if (after != null) {
-                throw new JsonParseException(p, "trailing token (" + after + ") after the JSON value");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -149,8 +150,20 @@ public final class JsonTrees {
 
     /** Compact JSON text of a tree. */
     public static String write(JsonNode node) {
+        return text(node, false);
+    }
+
+    /** Indented JSON text of a tree (Jackson's default pretty printer: two spaces, {@code "name" : value}). */
+    public static String writePretty(JsonNode node) {
+        return text(node, true);
+    }
+
+    private static String text(JsonNode node, boolean pretty) {
         StringWriter out = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(out)) {
+            if (pretty) {
+                g.setPrettyPrinter(new DefaultPrettyPrinter());
+            }
             write(g, node);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringWriter does not fail
@@ -167,18 +180,6 @@ public final class JsonTrees {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
         return out.toByteArray();
-    }
-
-    /** Indented JSON text of a tree (Jackson's default pretty printer: two spaces, {@code "name" : value}). */
-    public static String writePretty(JsonNode node) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.setPrettyPrinter(new DefaultPrettyPrinter());
-            write(g, node);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
     }
 
     /** Writes one tree to a generator. */
