@@ -121,4 +121,16 @@ public record CgroupPath(List<String> components) {
     public String toString() {
         return "/" + relative();
     }
+
+    // Written out rather than the record's generated pair: those bootstrap through java.lang.runtime.ObjectMethods,
+    // whose method handles are spun at the first call (~15 ms of each start, the first paths compared or hashed).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CgroupPath other && components.equals(other.components);
+    }
+
+    @Override
+    public int hashCode() {
+        return components.hashCode();
+    }
 }

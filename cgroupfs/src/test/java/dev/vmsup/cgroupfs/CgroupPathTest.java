@@ -97,4 +97,16 @@ class CgroupPathTest {
                 .isInstanceOf(InvalidCgroupPathException.class)
                 .hasMessageContaining("not a directory");
     }
+
+    @Test
+    void pathsAreEqualByComponentsHowEverTheyWereMade() {
+        CgroupPath parsed = CgroupPath.of("/kubepods/pod1");
+        CgroupPath built = CgroupPath.ROOT.child("kubepods").child("pod1");
+        assertThat(parsed).isEqualTo(built).hasSameHashCodeAs(built);
+        assertThat(java.util.Set.of(parsed)).contains(built);
+        assertThat(parsed).isNotEqualTo(CgroupPath.of("/kubepods/pod2"))
+                .isNotEqualTo(CgroupPath.of("/kubepods"))
+                .isNotEqualTo("/kubepods/pod1");
+        assertThat(CgroupPath.ROOT).isEqualTo(CgroupPath.of("/"));
+    }
 }

@@ -3,6 +3,7 @@ package dev.vmsup.supervisor.state;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * A process named by pid, start time (field 22 of {@code /proc/<pid>/stat}, clock ticks since boot) and command
@@ -65,5 +66,18 @@ public record ProcessIdentity(long pid, long startTime, String comm) {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    // Written out: the record's generated pair bootstraps java.lang.runtime.ObjectMethods at its first call, on the
+    // start path of a re-executed image (it compares itself with the state file's record)
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ProcessIdentity other && pid == other.pid && startTime == other.startTime
+                && Objects.equals(comm, other.comm);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(pid, startTime, comm);
     }
 }
