@@ -28,6 +28,14 @@ import dev.vmsup.supervisor.usage.UsageSampler;
  */
 public final class Metrics implements SupervisorEvents {
     static final int MOST_WAITING = 1000;
+    /**
+     * Bucket bounds of the resize histogram: a resize takes 10-50 ms on a quiet host, seconds when QEMU is slow. A
+     * few chosen bounds instead of Micrometer's 69 per series: each bucket is a series a Prometheus stores per pod,
+     * and a scrape of them all cost a supervisor ~1 MiB (docs/performance.md).
+     */
+    private static final Duration[] RESIZE_BUCKETS = millis(5, 10, 20, 50, 100, 250, 1000, 5000, 30000);
+    /** Bucket bounds of a QMP command's round trip: well under a millisecond for a query, milliseconds for device_add. */
+    private static final Duration[] QMP_BUCKETS = millis(0.25, 0.5, 1, 2, 5, 10, 25, 100, 1000, 10000);
 
     private final Sandbox sandbox;
     private final List<Consumer<Meters>> waiting = new ArrayList<>();
@@ -35,6 +43,14 @@ public final class Metrics implements SupervisorEvents {
 
     private Metrics(Sandbox sandbox) {
         this.sandbox = sandbox;
+    }
+
+    private static Duration[] millis(double... bounds) {
+        Duration[] d = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            d[i] = Duration.ofNanos(Math.round(bounds[i] * 1_000_000));
+        }
+        return d;
     }
 
     /** Metrics of {@code s}, installed as the sandbox's events (its resizes, QMP round trips, placements). */
@@ -195,7 +211,7 @@ public final class Metrics implements SupervisorEvents {
 
         private Timer resizeTimer(String result) {
             return Timer.builder("vmsup_resize").description("resize until placed and limits applied")
-                    .tag("result", result).publishPercentileHistogram().register(registry);
+                    .tag("result", result).serviceLevelObjectives(RESIZE_BUCKETS).register(registry);
         }
 
         private void usage(Sandbox s, String cgroup, String name, ToDoubleFunction<CgroupStats> value) {
@@ -217,7 +233,7 @@ public final class Metrics implements SupervisorEvents {
         void qmpRoundTrip(String command, Duration took) {
             int space = command.indexOf(' ');
             Timer.builder("vmsup_qmp_round_trip").tag("command", space < 0 ? command : command.substring(0, space))
-                    .publishPercentileHistogram().register(registry).record(took);
+                    .serviceLevelObjectives(QMP_BUCKETS).register(registry).record(took);
         }
 
         void vcpuPlaced(Duration outside, Duration placed) {

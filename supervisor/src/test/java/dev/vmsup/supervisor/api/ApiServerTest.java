@@ -111,6 +111,12 @@ class ApiServerTest {
                 "vmsup_cgroup_cpu_usage_seconds{cgroup=\"vcpu\"}", "vmsup_placement_failures_total 0.0",
                 "vmsup_vcpu_unconstrained_seconds_count 2", "vmsup_vcpu_unconstrained_seconds_max 0.0",
                 "vmsup_vcpu_placement_seconds_count 2", "vmsup_resize_seconds_count{result=\"ok\"} 1");
+        // the chosen bucket bounds, not Micrometer's 69 per series: +Inf and the README's ten per result
+        assertThat(metrics.lines().filter(l -> l.startsWith("vmsup_resize_seconds_bucket{result=\"ok\"")))
+                .hasSize(10).anyMatch(l -> l.contains("le=\"0.05\"")).last().asString()
+                .isEqualTo("vmsup_resize_seconds_bucket{result=\"ok\",le=\"+Inf\"} 1");
+        assertThat(metrics.lines().filter(l -> l.startsWith("vmsup_qmp_round_trip_seconds_bucket{command=\"device_add\"")))
+                .hasSize(11).first().asString().contains("le=\"2.5E-4\"");
     }
 
     @Test
