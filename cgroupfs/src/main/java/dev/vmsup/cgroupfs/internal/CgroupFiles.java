@@ -39,7 +39,10 @@ public final class CgroupFiles {
         if (l == null) {
             synchronized (CgroupFiles.class) {
                 if (libc == null) {
-                    libc = LibraryLoader.create(CgroupLibC.class).load("c");
+                    // the C library this process already runs on, from its global symbols: by the name "c",
+                    // jnr-ffi lists the system's library directories and matches every file name against a regular
+                    // expression (~5,000 on this machine kind) in each process image
+                    libc = LibraryLoader.create(CgroupLibC.class).load("RTLD_DEFAULT");
                 }
                 l = libc;
             }
@@ -132,16 +135,28 @@ public final class CgroupFiles {
     public static Map<String, Long> readKeyed(Path file) {
         Map<String, Long> values = new LinkedHashMap<>();
         for (String line : read(file).split("\n")) {
-            String[] kv = line.strip().split("\\s+");
-            if (kv.length == 2) {
+            // "key value" lines, split by hand: a regular expression per line was most of what a usage sample cost
+            String l = line.strip();
+            int gap = firstBlank(l);
+            String value = gap < 0 ? "" : l.substring(gap).strip();
+            if (gap > 0 && !value.isEmpty() && firstBlank(value) < 0) {
                 try {
-                    values.put(kv[0], Long.parseLong(kv[1]));
+                    values.put(l.substring(0, gap), Long.parseLong(value));
                 } catch (NumberFormatException ignored) {
                     // non-numeric entries carry nothing this library reports
                 }
             }
         }
         return values;
+    }
+
+    private static int firstBlank(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Reads a file holding one number, or "max" (returned as -1). */

@@ -16,7 +16,10 @@ public final class Posix {
         if (l == null) {
             synchronized (Posix.class) {
                 if (libc == null) {
-                    libc = LibraryLoader.create(LibC.class).load("c");
+                    // the C library this process already runs on, from its global symbols: by the name "c",
+                    // jnr-ffi lists the system's library directories and matches every file name against a regular
+                    // expression (~5,000 on this machine kind) in each process image
+                    libc = LibraryLoader.create(LibC.class).load("RTLD_DEFAULT");
                 }
                 l = libc;
             }
