@@ -312,6 +312,11 @@ class V1HierarchyTest {
     }
 
     @Test
+    void aTreeRemovedMeanwhileByAnotherRemoverIsStillDeletedCleanly() throws Exception {
+        RacingRemovers.eachTreeRemovedCleanlyByBoth(v1, parent, 40);
+    }
+
+    @Test
     void readsStats() throws Exception {
         Cgroup c = v1.create(parent.child("stats"));
         try (Spawned busy = Spawned.start("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 600")) {

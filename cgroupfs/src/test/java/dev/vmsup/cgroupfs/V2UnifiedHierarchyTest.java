@@ -46,6 +46,11 @@ class V2UnifiedHierarchyTest {
     }
 
     @Test
+    void aTreeRemovedMeanwhileByAnotherRemoverIsStillDeletedCleanly() throws Exception {
+        RacingRemovers.eachTreeRemovedCleanlyByBoth(v2, parent, 40);
+    }
+
+    @Test
     void createLoadAndDeleteATree() {
         Cgroup deep = v2.create(parent.child("a/b"));
         assertThat(deep.created()).isTrue();

@@ -3,6 +3,7 @@ package dev.vmsup.cgroupfs.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import dev.vmsup.cgroupfs.CgroupException;
@@ -42,6 +43,10 @@ public final class MountDirs {
                 if (!cursor.toRealPath().startsWith(mountReal)) {
                     throw new InvalidCgroupPathException(path.toString(), "resolves outside the mount " + mount);
                 }
+            } catch (NoSuchFileException e) {
+                // removed since it was seen (systemd trims a scope's subtree once the scope is empty, while vmsup
+                // removes the same cgroups): from here on nothing exists, as if the check above had found it gone
+                break;
             } catch (IOException e) {
                 throw new CgroupException("resolve", cursor, null, CgroupFiles.errnoOf(e), null, e);
             }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,10 @@ public final class SubtreeRemover {
         return false;
     }
 
-    /** Names of the child directories (child cgroups); control files are not directories. */
+    /**
+     * Names of the child directories (child cgroups); control files are not directories. None when {@code dir} is gone
+     * (removed meanwhile by someone else: systemd trims an emptied scope's subtree while vmsup removes it too).
+     */
     public static List<String> childDirectories(Path dir) {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -85,6 +89,8 @@ public final class SubtreeRemover {
                     names.add(e.getFileName().toString());
                 }
             }
+        } catch (NoSuchFileException e) {
+            return List.of();
         } catch (IOException e) {
             throw new CgroupException("list", dir, null, CgroupFiles.errnoOf(e), null, e);
         }
