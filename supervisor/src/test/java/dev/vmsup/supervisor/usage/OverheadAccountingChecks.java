@@ -103,11 +103,22 @@ final class OverheadAccountingChecks {
 
     private void statsAddUp(ContractCheckingClient api, CgroupPath sandbox, CgroupPath home, long self, long qemu,
             boolean sandboxCgroupOnly) throws IOException {
-        long cpuBefore = cpuMicros(self);
-        long pssBefore = rollup(self).get("Pss");
-        JsonNode stats = MAPPER.readTree(api.send("GET", "/v1/stats", null).body());
-        long cpuAfter = cpuMicros(self);
-        long pssAfter = rollup(self).get("Pss");
+        long cpuBefore;
+        long pssBefore;
+        JsonNode stats;
+        long cpuAfter;
+        long pssAfter;
+        int attempt = 0;
+        do {
+            // a process's PSS is a live share: it dipped by 15 MB for one reading of the guest's once, between two
+            // readings that agreed. A figure vmsup gets wrong is wrong in every attempt.
+            cpuBefore = cpuMicros(self);
+            pssBefore = rollup(self).get("Pss");
+            stats = MAPPER.readTree(api.send("GET", "/v1/stats", null).body());
+            cpuAfter = cpuMicros(self);
+            pssAfter = rollup(self).get("Pss");
+        } while (++attempt < 3 && !between(stats.path("processes").path("vmsup").path("memory_pss_bytes").asLong(),
+                pssBefore, pssAfter));
         JsonNode p = stats.path("processes");
         JsonNode vmsup = p.path("vmsup");
         assertThat(vmsup.path("pid").asLong()).isEqualTo(self);
@@ -198,10 +209,12 @@ final class OverheadAccountingChecks {
 
     /** {@code reported} was taken between two readings of /proc: within 5% of the range they span. */
     private static void assertBetween(String what, long reported, long first, long second) {
-        long low = Math.min(first, second);
-        long high = Math.max(first, second);
         assertThat((double) reported).as("%s: reported %d, /proc said %d before and %d after", what, reported, first,
-                second).isBetween(0.95 * low, 1.05 * high);
+                second).isBetween(0.95 * Math.min(first, second), 1.05 * Math.max(first, second));
+    }
+
+    private static boolean between(long reported, long first, long second) {
+        return reported >= 0.95 * Math.min(first, second) && reported <= 1.05 * Math.max(first, second);
     }
 
     private static int samples(ContractCheckingClient api) throws IOException {
