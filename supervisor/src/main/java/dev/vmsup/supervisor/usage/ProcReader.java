@@ -18,6 +18,7 @@ public final class ProcReader {
     /** USER_HZ: the unit of utime and stime in /proc, fixed at 100 by the kernel's ABI on Linux. */
     static final long MICROS_PER_TICK = 10_000;
     private final Path procRoot;
+    private final GuestRamScan guestRamScan = new GuestRamScan(16 * 1024);
 
     public ProcReader(Path procRoot) {
         this.procRoot = procRoot;
@@ -105,44 +106,9 @@ public final class ProcReader {
 
     /** Rss and Pss of the guest RAM mappings of {@code pid}. */
     private long[] guestRam(long pid, long guestRamBytes) {
-        long[] out = new long[2];
-        boolean guest = false;
-        try (BufferedReader in = Files.newBufferedReader(procRoot.resolve(pid + "/smaps"), StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isEmpty()) {
-                    continue;
-                }
-                char c = line.charAt(0);
-                if (Character.isDigit(c) || (c >= 'a' && c <= 'f')) {
-                    guest = isGuestRam(line, guestRamBytes);
-                } else if (guest && line.startsWith("Rss:")) {
-                    out[0] += kib(line);
-                } else if (guest && line.startsWith("Pss:")) {
-                    out[1] += kib(line);
-                }
-            }
-        } catch (IOException e) {
-            return new long[2];
+        synchronized (guestRamScan) {
+            return guestRamScan.of(procRoot.resolve(pid + "/smaps"), guestRamBytes);
         }
-        return out;
-    }
-
-    /** A mapping header: "start-end perms offset dev inode [name]". */
-    static boolean isGuestRam(String header, long guestRamBytes) {
-        int dash = header.indexOf('-');
-        int space = header.indexOf(' ');
-        if (dash < 0 || space < dash) {
-            return false;
-        }
-        long size = Long.parseUnsignedLong(header.substring(dash + 1, space), 16)
-                - Long.parseUnsignedLong(header.substring(0, dash), 16);
-        if (size != guestRamBytes) {
-            return false;
-        }
-        String[] f = header.trim().split("\\s+", 6);
-        String name = f.length == 6 ? f[5] : "";
-        return name.isEmpty() || name.startsWith("/memfd:");
     }
 
     private static long kib(String line) {
