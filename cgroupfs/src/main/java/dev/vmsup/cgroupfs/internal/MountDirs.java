@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.CgroupPath;
@@ -30,13 +31,18 @@ public final class MountDirs {
         Path cursor = mount;
         for (String component : path.components()) {
             cursor = cursor.resolve(component);
-            if (Files.isSymbolicLink(cursor)) {
+            // one lstat per component, so that a directory removed meanwhile (systemd trims an emptied scope's
+            // subtree while vmsup removes the same cgroups) reads as gone rather than as something else
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(cursor, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                break; // gone, or not there to be seen: from here on nothing exists
+            }
+            if (attrs.isSymbolicLink()) {
                 throw new InvalidCgroupPathException(path.toString(), cursor + " is a symlink (cgroup paths never are)");
             }
-            if (!Files.exists(cursor, LinkOption.NOFOLLOW_LINKS)) {
-                break;
-            }
-            if (!Files.isDirectory(cursor, LinkOption.NOFOLLOW_LINKS)) {
+            if (!attrs.isDirectory()) {
                 throw new InvalidCgroupPathException(path.toString(), cursor + " exists and is not a directory");
             }
             try {
@@ -44,9 +50,7 @@ public final class MountDirs {
                     throw new InvalidCgroupPathException(path.toString(), "resolves outside the mount " + mount);
                 }
             } catch (NoSuchFileException e) {
-                // removed since it was seen (systemd trims a scope's subtree once the scope is empty, while vmsup
-                // removes the same cgroups): from here on nothing exists, as if the check above had found it gone
-                break;
+                break; // removed since it was seen
             } catch (IOException e) {
                 throw new CgroupException("resolve", cursor, null, CgroupFiles.errnoOf(e), null, e);
             }
