@@ -23,6 +23,7 @@ import dev.vmsup.json.JsonTrees;
  * {@link QmpDisconnectedException} when the peer or the caller closed it).
  */
 final class JsonLineChannel {
+    private static final int INITIAL_BUFFER = 4096;
     private final NetSocket socket;
     /** The socket's event loop (the channel is made on it), or null outside one. */
     private final Context context;
@@ -30,7 +31,9 @@ final class JsonLineChannel {
     private volatile Consumer<QmpException> onClose = cause -> { };
     private final int maxLineBytes;
     private final Consumer<ObjectNode> onMessage;
-    private Buffer pending = Buffer.buffer();
+    /** Received, not yet consumed as lines: {@code pending[0, pendingLength)}, scanned up to {@code scanned}. */
+    private byte[] pending = new byte[INITIAL_BUFFER];
+    private int pendingLength;
     private int scanned;
 
     JsonLineChannel(NetSocket socket, int maxLineBytes, Consumer<ObjectNode> onMessage) {
@@ -46,21 +49,26 @@ final class JsonLineChannel {
         });
     }
 
-    /** Splits the byte stream into lines; a line (or an unterminated tail) over the limit is a protocol error. */
+    /**
+     * Splits the byte stream into lines; a line (or an unterminated tail) over the limit is a protocol error. The
+     * bytes are scanned in an array of our own: through {@code Buffer.getByte} each byte cost a chain of calls,
+     * which (interpreted until the JIT gets to it) made this scan a visible part of every QMP reply.
+     */
     private void onBytes(Buffer chunk) {
         if (closeCause.get() != null) {
             return;
         }
-        pending.appendBuffer(chunk);
+        append(chunk);
+        byte[] bytes = pending;
         int start = 0;
-        for (int i = scanned; i < pending.length(); i++) {
-            if (pending.getByte(i) != '\n') {
+        for (int i = scanned; i < pendingLength; i++) {
+            if (bytes[i] != '\n') {
                 continue;
             }
             if (i - start > maxLineBytes) {
                 break;
             }
-            ObjectNode message = parse(pending.slice(start, i));
+            ObjectNode message = parse(bytes, start, i);
             if (closeCause.get() != null) {
                 return;
             }
@@ -69,40 +77,56 @@ final class JsonLineChannel {
             }
             start = i + 1;
         }
-        pending = start == 0 ? pending : pending.getBuffer(start, pending.length());
-        scanned = pending.length();
-        if (pending.length() > maxLineBytes) {
+        if (start > 0) {
+            System.arraycopy(bytes, start, bytes, 0, pendingLength - start);
+            pendingLength -= start;
+        }
+        if (pendingLength == 0 && pending.length > 16 * INITIAL_BUFFER) {
+            pending = new byte[INITIAL_BUFFER]; // one large reply does not keep its buffer for the channel's life
+        }
+        scanned = pendingLength;
+        if (pendingLength > maxLineBytes) {
             fail(new QmpProtocolException("message line longer than " + maxLineBytes + " bytes"));
         }
+    }
+
+    private void append(Buffer chunk) {
+        int n = chunk.length();
+        if (pendingLength + n > pending.length) {
+            pending = java.util.Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + n));
+        }
+        chunk.getBytes(0, n, pending, pendingLength);
+        pendingLength += n;
     }
 
     void onClose(Consumer<QmpException> handler) {
         this.onClose = handler;
     }
 
-    private ObjectNode parse(Buffer line) {
-        byte[] bytes = line.getBytes();
-        int len = bytes.length;
-        while (len > 0 && (bytes[len - 1] == '\r' || bytes[len - 1] == ' ')) {
-            len--;
+    /** The message of the line {@code bytes[from, to)} (its trailing CR and blanks ignored), or null if empty. */
+    private ObjectNode parse(byte[] bytes, int from, int to) {
+        int end = to;
+        while (end > from && (bytes[end - 1] == '\r' || bytes[end - 1] == ' ')) {
+            end--;
         }
-        if (len == 0) {
+        if (end == from) {
             return null;
         }
+        int len = end - from;
         try {
-            JsonNode node = JsonTrees.read(bytes, 0, len);
+            JsonNode node = JsonTrees.read(bytes, from, len);
             if (node instanceof ObjectNode object) {
                 return object;
             }
-            fail(new QmpProtocolException("message is not a JSON object: " + preview(bytes, len)));
+            fail(new QmpProtocolException("message is not a JSON object: " + preview(bytes, from, len)));
         } catch (IOException e) {
-            fail(new QmpProtocolException("malformed JSON from peer: " + preview(bytes, len), e));
+            fail(new QmpProtocolException("malformed JSON from peer: " + preview(bytes, from, len), e));
         }
         return null;
     }
 
-    private static String preview(byte[] bytes, int len) {
-        String s = new String(bytes, 0, Math.min(len, 120), java.nio.charset.StandardCharsets.UTF_8);
+    private static String preview(byte[] bytes, int from, int len) {
+        String s = new String(bytes, from, Math.min(len, 120), java.nio.charset.StandardCharsets.UTF_8);
         return len > 120 ? s + "..." : s;
     }
 

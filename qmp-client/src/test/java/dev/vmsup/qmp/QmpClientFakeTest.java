@@ -142,6 +142,20 @@ class QmpClientFakeTest {
     }
 
     @Test
+    void repliesLargerThanTheLineBufferArriveWholeAndSmallOnesStillWorkAfter() {
+        connect();
+        // 200 KB: far over the channel's first buffer, delivered by the socket in many reads
+        String big = "x".repeat(200_000);
+        fake.stub("query-big").returns("{\"data\": \"" + big + "\"}");
+        fake.stub("query-status").returns("{\"status\": \"paused\", \"running\": false}");
+        for (int i = 0; i < 3; i++) {
+            assertThat(await(client.execute("query-big")).get("data").asText()).isEqualTo(big);
+            assertThat(await(new QmpCommands(client).queryStatus())).isEqualTo(new QmpStatus("paused", false));
+        }
+        assertThat(client.isOpen()).isTrue();
+    }
+
+    @Test
     void anErrorReplyIsATypedException() {
         connect();
         fake.stub("device_add").withArguments("{\"socket-id\": 9}").fails("GenericError", "Invalid CPU socket-id: 9");

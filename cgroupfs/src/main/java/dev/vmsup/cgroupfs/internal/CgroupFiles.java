@@ -1,6 +1,7 @@
 package dev.vmsup.cgroupfs.internal;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -9,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,9 +31,19 @@ public final class CgroupFiles {
     private static final int WRITE_FLAGS = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_TRUNC.intValue()
             | OpenFlags.O_CLOEXEC.intValue();
 
+    private static final Charset FILE_NAMES = fileNameCharset();
+
     private static volatile CgroupLibC libc;
 
     private CgroupFiles() {
+    }
+
+    private static Charset fileNameCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (IllegalArgumentException e) {
+            return Charset.defaultCharset();
+        }
     }
 
     private static CgroupLibC libc() {
@@ -56,11 +68,21 @@ public final class CgroupFiles {
      */
     public static void bindNow() {
         CgroupLibC l = libc();
-        l.open("", 0, 0);
+        byte[] empty = {0};
+        l.open(empty, 0, 0);
         l.write(-1, new byte[0], 0);
         l.close(-1);
-        l.mkdir("", 0);
-        l.rmdir("");
+        l.mkdir(empty, 0);
+        l.rmdir(empty);
+    }
+
+    /**
+     * The path as the kernel takes it: its bytes in the encoding the JDK gives file names ({@code sun.jnu.encoding})
+     * and a NUL.
+     */
+    static byte[] cString(Path path) {
+        byte[] name = path.toString().getBytes(FILE_NAMES);
+        return Arrays.copyOf(name, name.length + 1);
     }
 
     /** The errno of this thread's last call through {@link #libc()}. */
@@ -79,7 +101,7 @@ public final class CgroupFiles {
     /** Writes {@code value}; returns null on success or the errno the kernel answered. */
     public static Errno tryWrite(Path file, String value) {
         CgroupLibC c = libc();
-        int fd = c.open(file.toString(), WRITE_FLAGS, 0);
+        int fd = c.open(cString(file), WRITE_FLAGS, 0);
         if (fd < 0) {
             return errno();
         }
@@ -97,7 +119,7 @@ public final class CgroupFiles {
 
     /** Creates one directory; true if created, false if it already existed. */
     public static boolean mkdir(Path dir) {
-        if (libc().mkdir(dir.toString(), 0755) == 0) {
+        if (libc().mkdir(cString(dir), 0755) == 0) {
             return true;
         }
         Errno errno = errno();
@@ -109,7 +131,7 @@ public final class CgroupFiles {
 
     /** Removes one (cgroup) directory; returns null on success or the errno. */
     public static Errno rmdir(Path dir) {
-        return libc().rmdir(dir.toString()) == 0 ? null : errno();
+        return libc().rmdir(cString(dir)) == 0 ? null : errno();
     }
 
     public static String read(Path file) {

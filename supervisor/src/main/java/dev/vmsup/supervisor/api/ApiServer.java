@@ -97,7 +97,10 @@ public final class ApiServer implements AutoCloseable {
         ApiServer api = new ApiServer(sandbox, metrics, socket, new ConnectionGuard(vertx, limits));
         HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                 .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false)
-                .setIdleTimeout((int) limits.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+                .setIdleTimeout((int) limits.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                // no WebSocket routes: without compression offered, a connection's pipeline gets no extension
+                // handler (two handshakers and a handler made per connection, a header check per request)
+                .setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false));
         server.connectionHandler(api.guard::opened);
         server.requestHandler(api::handle);
         // listen on a private name and rename once the server accepts: a client can never reach a socket whose
@@ -123,6 +126,14 @@ public final class ApiServer implements AutoCloseable {
         }
         LOG.info("control API on {}", socket);
         return api;
+    }
+
+    /**
+     * Warms the resize path up once, on the thread that runs the sandbox's operations (which it starts): the first
+     * resize then finds that thread, and what it keeps per thread, ready. See {@link WarmUp}.
+     */
+    public void warmUp() {
+        WarmUp.start(sandbox, socket, operations);
     }
 
     public Path socket() {
@@ -317,8 +328,10 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static void json(HttpServerRequest req, int status, JsonNode body) {
+        // UTF-8 bytes straight from the generator: through a String, a resize's answer (the vCPU list) was copied
+        // char by char, interpreted, twice (into the String, then back into bytes)
         req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .end(JsonTrees.write(body));
+                .end(Buffer.buffer(JsonTrees.writeBytes(body)));
     }
 
     static void error(HttpServerRequest req, ApiException e) {

@@ -76,12 +76,13 @@ final class Json {
         v.put("count", s.vcpus().size());
         v.put("max", s.maxVcpus());
         var list = v.putArray("list");
+        String vcpuCgroup = s.layout().vcpu().toString();
         for (VcpuInfo cpu : s.vcpus()) {
             ObjectNode c = list.addObject();
             c.put("index", cpu.index());
             c.put("thread_id", cpu.threadId());
             c.put("qom_path", cpu.qomPath());
-            c.put("cgroup", cpu.placed() ? s.layout().vcpu().toString() : null);
+            c.put("cgroup", cpu.placed() ? vcpuCgroup : null);
             c.put("placed", cpu.placed());
         }
         return v;

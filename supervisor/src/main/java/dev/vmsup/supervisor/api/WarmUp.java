@@ -10,6 +10,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +20,13 @@ import dev.vmsup.json.JsonTrees;
 import dev.vmsup.supervisor.sandbox.Sandbox;
 
 /**
- * Right after start, on a thread of its own: the sandbox's resize path once without changing anything
+ * Right after start, on the API's operations thread: the sandbox's resize path once without changing anything
  * ({@link Sandbox#warmUp}), the vCPU list serialised as a resize answers it, and one {@code GET /v1/sandbox} through
  * the API's own socket, so that the first real resize does not pay for loading, binding and compiling what it runs.
- * An operation asked for meanwhile waits for it (the sandbox's lock), at most a few tens of milliseconds; a failure
- * costs a log line, never the sandbox.
+ * An operation asked for meanwhile waits for it (one thread runs them all), at most a few tens of milliseconds;
+ * a failure costs a log line, never the sandbox.
  */
-public final class WarmUp {
+final class WarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
     private static final Duration ANSWER = Duration.ofSeconds(5);
     private static final byte[] REQUEST = "GET /v1/sandbox HTTP/1.1\r\nHost: vmsup\r\nConnection: close\r\n\r\n"
@@ -33,18 +35,23 @@ public final class WarmUp {
     private WarmUp() {
     }
 
-    /** Starts the warm-up of {@code sandbox}, whose API listens on {@code socket}; returns at once. */
-    public static void start(Sandbox sandbox, Path socket) {
-        Thread t = new Thread(() -> run(sandbox, socket), "vmsup-warm-up");
-        t.setDaemon(true);
-        t.start();
+    /**
+     * Queues the warm-up of {@code sandbox}, whose API listens on {@code socket}, on {@code operations} (the thread
+     * the API's operations run on); returns at once.
+     */
+    static void start(Sandbox sandbox, Path socket, Executor operations) {
+        try {
+            operations.execute(() -> run(sandbox, socket));
+        } catch (RejectedExecutionException closing) {
+            LOG.debug("warm-up not started: the API is closing");
+        }
     }
 
     private static void run(Sandbox sandbox, Path socket) {
         long t0 = System.nanoTime();
         try {
             sandbox.warmUp();
-            JsonTrees.write(Json.vcpus(sandbox.snapshot()));
+            JsonTrees.writeBytes(Json.vcpus(sandbox.snapshot()));
             String status = get(socket);
             LOG.debug("warm-up done in {} ms ({})", (System.nanoTime() - t0) / 1_000_000, status);
         } catch (RuntimeException | IOException e) {

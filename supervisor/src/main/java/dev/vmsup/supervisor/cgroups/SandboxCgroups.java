@@ -40,6 +40,8 @@ public final class SandboxCgroups {
     /** The overhead cgroup is the runtime's (it spawned vmsup there): used, never removed. */
     private final boolean overheadKept;
     private final Set<String> warned = new LinkedHashSet<>();
+    /** What the last apply wrote to vcpu; null before the first and after one that failed (all is written again). */
+    private Resources onVcpuInForce;
 
     private SandboxCgroups(Hierarchy hierarchy, CgroupLayout layout, int selfPid, Map<String, CgroupPath> selfOrigin,
             Cgroup sandbox, Cgroup vcpu, Cgroup overhead, boolean overheadKept) {
@@ -244,19 +246,47 @@ public final class SandboxCgroups {
         return vcpu.addThread(tid, CPU_CONTROLLERS);
     }
 
-    /**
-     * True if thread {@code tid} of process {@code pid} is in vcpu in the hierarchies that limit its CPU time (v1:
-     * cpu, cpuacct, cpuset; v2: the one), as {@code /proc} shows now; false if it is elsewhere or gone.
-     */
-    public boolean underVcpuCpuLimits(int pid, int tid) {
+    /** Where thread {@code tid} of process {@code pid} is, per hierarchy, as {@code /proc} shows now; empty if gone. */
+    public Map<String, CgroupPath> placementOf(int pid, int tid) {
         try {
-            Map<String, CgroupPath> at = hierarchy.placementOf(pid, tid);
-            return !at.isEmpty() && at.entrySet().stream()
-                    .filter(e -> at.size() == 1 || CPU_CONTROLLERS.contains(e.getKey()))
-                    .allMatch(e -> e.getValue().equals(vcpu.path()));
+            return hierarchy.placementOf(pid, tid);
         } catch (CgroupException e) {
+            return Map.of();
+        }
+    }
+
+    /**
+     * True if a thread placed {@code at} ({@link #placementOf}) is in vcpu in the hierarchies that limit its CPU time
+     * (v1: cpu, cpuacct, cpuset; v2: the one); false if it is elsewhere or gone.
+     */
+    public boolean underVcpuCpuLimits(Map<String, CgroupPath> at) {
+        if (at.isEmpty()) {
             return false;
         }
+        for (Map.Entry<String, CgroupPath> e : at.entrySet()) {
+            if ((at.size() == 1 || CPU_CONTROLLERS.contains(e.getKey())) && !e.getValue().equals(vcpu.path())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Places vCPU thread {@code tid}, found {@code at} ({@link #placementOf}), in vcpu, writing only in the
+     * hierarchies where it is elsewhere: a thread born under the vCPUs' CPU limits is in vcpu in those already.
+     * With nothing known of it ({@code at} empty), in every hierarchy.
+     */
+    public Placement placeVcpuThread(int tid, Map<String, CgroupPath> at) {
+        if (at.isEmpty()) {
+            return placeVcpuThread(tid);
+        }
+        Set<String> elsewhere = new java.util.TreeSet<>();
+        at.forEach((controller, path) -> {
+            if (!path.equals(vcpu.path())) {
+                elsewhere.add(controller);
+            }
+        });
+        return elsewhere.isEmpty() ? Placement.MOVED : vcpu.addThread(tid, elsewhere);
     }
 
     /** Moves QEMU thread {@code tid} back where QEMU's process lives, in the hierarchies {@link #lendToVcpu} used. */
@@ -280,7 +310,9 @@ public final class SandboxCgroups {
     /**
      * Writes the merged limits: CFS quota, shares and cpuset on the vcpu cgroup; with sandbox_cgroup_only the
      * memory limit on the sandbox cgroup. A controller this host does not offer for the cgroup is skipped with a
-     * warning (once); returns what was written.
+     * warning (once); returns the limits now in force. The cpuset is written only when it differs from what the last
+     * apply wrote: a resize changes the CFS quota, not the cpuset (whose "inherit" cost a read of the parent's value
+     * and two writes on every resize).
      */
     public Resources apply(MergedResources merged, boolean sandboxCgroupOnly, long memoryOverheadBytes) {
         Set<String> vcpuControllers = vcpu.controllers();
@@ -295,13 +327,38 @@ public final class SandboxCgroups {
             onVcpu.cpus(merged.cpuset()).mems(merged.memset());
         }
         Resources written = onVcpu.build();
-        vcpu.setResources(written);
+        Resources before = onVcpuInForce;
+        onVcpuInForce = null;
+        vcpu.setResources(changedSince(before, written));
+        onVcpuInForce = written;
         if (sandboxCgroupOnly && available(sandbox.controllers(), "memory", sandbox.path())) {
             long limit = merged.sandboxMemoryLimit(memoryOverheadBytes);
             sandbox.setResources(Resources.builder().memoryMaxBytes(limit).build());
             return new Resources(written.cpuMax(), written.cpuShares(), written.cpus(), written.mems(), limit, null);
         }
         return written;
+    }
+
+    /**
+     * {@code wanted} without a cpuset equal to the one in {@code before} (all of it when {@code before} is null). The
+     * CPU time limits are always kept: they are what a hotplug recomputes, and writing them corrects a change made
+     * behind vmsup's back.
+     */
+    private static Resources changedSince(Resources before, Resources wanted) {
+        if (before == null) {
+            return wanted;
+        }
+        Resources.Builder changed = Resources.builder().cpuMax(wanted.cpuMax());
+        if (wanted.cpuShares() != null) {
+            changed.cpuShares(wanted.cpuShares());
+        }
+        if (wanted.cpus() != null && !wanted.cpus().equals(before.cpus())) {
+            changed.cpus(wanted.cpus());
+        }
+        if (wanted.mems() != null && !wanted.mems().equals(before.mems())) {
+            changed.mems(wanted.mems());
+        }
+        return changed.build();
     }
 
     private boolean available(Set<String> controllers, String controller, CgroupPath where) {

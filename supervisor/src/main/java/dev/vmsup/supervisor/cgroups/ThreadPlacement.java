@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vmsup.cgroupfs.CgroupException;
+import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.cgroupfs.Placement;
 import dev.vmsup.qmp.CpuInfo;
 import dev.vmsup.supervisor.SupervisorEvents;
@@ -42,15 +43,6 @@ public final class ThreadPlacement {
         events = value;
     }
 
-    /** Places threads known to be vCPUs before QEMU has listed them (right after a hotplug). */
-    public void placeNew(List<Integer> tids) {
-        for (int tid : tids) {
-            if (cgroups.placeVcpuThread(tid) == Placement.MOVED) {
-                placed.add(tid);
-            }
-        }
-    }
-
     /**
      * Runs {@code plug} with QEMU's main thread {@code mainTid} lent to the vcpu cgroup, so that the vCPU thread it
      * creates is born under the vCPUs' CPU limits and never runs outside them; the main thread goes back to QEMU's
@@ -73,9 +65,20 @@ public final class ThreadPlacement {
         return result;
     }
 
-    /** True if vCPU thread {@code tid} of QEMU ({@code pid}) is already under the vCPUs' CPU limits. */
-    public boolean underVcpuLimits(int pid, int tid) {
-        return cgroups.underVcpuCpuLimits(pid, tid);
+    /**
+     * Places the new vCPU threads {@code tids} of QEMU ({@code pid}) in vcpu, each read once from {@code /proc} and
+     * written only where it is not yet; true if every one was already under the vCPUs' CPU limits (born there).
+     */
+    public boolean placeNew(int pid, List<Integer> tids) {
+        boolean born = !tids.isEmpty();
+        for (int tid : tids) {
+            Map<String, CgroupPath> at = cgroups.placementOf(pid, tid);
+            born &= cgroups.underVcpuCpuLimits(at);
+            if (cgroups.placeVcpuThread(tid, at) == Placement.MOVED) {
+                placed.add(tid);
+            }
+        }
+        return born;
     }
 
     /** Threads other than vCPUs that QEMU started while its main thread was lent: back with QEMU's other threads. */

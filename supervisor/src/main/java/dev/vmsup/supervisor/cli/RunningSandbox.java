@@ -10,7 +10,6 @@ import dev.vmsup.cgroupfs.CgroupHost;
 import io.vertx.core.Vertx;
 import dev.vmsup.supervisor.api.ApiServer;
 import dev.vmsup.supervisor.api.Metrics;
-import dev.vmsup.supervisor.api.WarmUp;
 import dev.vmsup.supervisor.config.SupervisorConfig;
 import dev.vmsup.supervisor.process.Rebirth;
 import dev.vmsup.supervisor.resources.ContainerResources;
@@ -58,7 +57,7 @@ final class RunningSandbox implements AutoCloseable {
             run.sandbox = SandboxStartup.launch(prepared, run.vertx, VmLauncher.PROCESS, stop);
             if (config.apiSocket() != null) {
                 run.api = ApiServer.start(run.vertx, run.sandbox, Metrics.attachTo(run.sandbox), config.apiSocket());
-                WarmUp.start(run.sandbox, run.api.socket());
+                run.api.warmUp();
             }
             return run;
         } catch (RuntimeException e) {

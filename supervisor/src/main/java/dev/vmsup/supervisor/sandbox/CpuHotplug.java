@@ -12,7 +12,7 @@ import dev.vmsup.supervisor.vm.QemuVm;
 /**
  * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread is born under the
  * vCPUs' CPU limits (QEMU's main thread, which creates it during device_add, is lent to the vcpu cgroup meanwhile),
- * is moved into vcpu in every hierarchy right after, then QEMU's whole list confirms the picture. A step QEMU
+ * is moved into vcpu in the other hierarchies right after, then QEMU's whole list confirms the picture. A step QEMU
  * refuses ends the loop and is returned, not thrown, so the caller can still place and limit what did change.
  */
 final class CpuHotplug {
@@ -37,10 +37,7 @@ final class CpuHotplug {
             } catch (CpuHotplugException e) {
                 return ResizeException.of(e);
             }
-            int qemu = (int) vm.pid();
-            boolean born = !plugged.threads().isEmpty()
-                    && plugged.threads().stream().allMatch(tid -> placement.underVcpuLimits(qemu, tid));
-            placement.placeNew(plugged.threads());
+            boolean born = placement.placeNew((int) vm.pid(), plugged.threads());
             placement.returnToQemu(plugged.others());
             Duration placed = Duration.ofNanos(System.nanoTime() - plugged.repliedAtNanos());
             events.get().vcpuPlaced(born ? Duration.ZERO : placed, placed);
@@ -51,14 +48,14 @@ final class CpuHotplug {
 
     /**
      * A plug's path without the plug: the main thread lent and returned around QEMU's free slots read and the thread
-     * scan, {@code vcpuThreads} placed again.
+     * scan, {@code vcpuThreads} placed again (read from /proc; already in vcpu, so nothing is written).
      */
     void warmUp(List<Integer> vcpuThreads) {
         placement.bornInVcpu((int) vm.pid(), () -> {
             vm.warmUpHotplug();
             return null;
         });
-        placement.placeNew(vcpuThreads);
+        placement.placeNew((int) vm.pid(), vcpuThreads);
         placeAll.run();
     }
 

@@ -118,6 +118,26 @@ class SandboxV1Test {
         }
     }
 
+    @Test
+    void aContainersCpusetIsWrittenWhenItChangesKeptByResizesAndLeavesWithTheContainer() {
+        Sandbox s = f.start(f.settings(false).maxVcpus(3).resolve("sb-cpuset"), TWO_CONTAINERS);
+        try {
+            Path cpus = f.host.v1Mounts().get("cpuset").resolve(s.layout().vcpu().relative()).resolve("cpuset.cpus");
+            String inherited = CgroupFiles.read(cpus).strip();
+            assertThat(inherited).isNotEmpty();
+            s.putContainer("pinned", ContainersFile.parseResources("{\"cpu\": {\"cpus\": \"0\"}}"));
+            assertThat(CgroupFiles.read(cpus).strip()).isEqualTo("0");
+            assertThat(s.resize(2)).hasSize(2).allMatch(VcpuInfo::placed);
+            f.assertPlacement(s, 2);
+            assertThat(CgroupFiles.read(cpus).strip()).as("a resize keeps the merged cpuset").isEqualTo("0");
+            assertThat(s.removeContainer("pinned")).isTrue();
+            assertThat(CgroupFiles.read(cpus).strip()).as("no container pins CPUs: inherited again").isEqualTo(inherited);
+        } finally {
+            s.teardown();
+        }
+        f.assertTornDown(s);
+    }
+
     @ParameterizedTest(name = "sandbox_cgroup_only={0}")
     @ValueSource(booleans = {false, true})
     void placesEveryVcpuThreadAndKeepsItPlacedAcrossResizes(boolean sandboxCgroupOnly) {
