@@ -26,7 +26,9 @@ import dev.vmsup.supervisor.vm.VmLauncher;
 final class RunningSandbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunningSandbox.class);
 
-    private Vertx vertx;
+    private volatile Vertx vertx;
+    /** Where the event loop comes from; discarded on close if the start failed before it was taken. */
+    private Preload preload;
     private Sandbox sandbox;
     private ApiServer api;
     private boolean closed;
@@ -47,14 +49,10 @@ final class RunningSandbox implements AutoCloseable {
             throw e;
         }
         RunningSandbox run = new RunningSandbox();
+        run.preload = preload;
         try {
-            run.vertx = preload != null ? preload.vertx() : Preload.newVertx();
-        } catch (RuntimeException e) {
-            prepared.abandon();
-            throw e;
-        }
-        try {
-            run.sandbox = SandboxStartup.launch(prepared, run.vertx, VmLauncher.PROCESS, stop);
+            // the event loop is taken when QMP needs it: QEMU is spawned while the spare thread still makes it
+            run.sandbox = SandboxStartup.launch(prepared, run::eventLoop, VmLauncher.PROCESS, stop);
             if (config.apiSocket() != null) {
                 run.api = ApiServer.start(run.vertx, run.sandbox, Metrics.attachTo(run.sandbox), config.apiSocket());
                 run.api.warmUp();
@@ -64,6 +62,13 @@ final class RunningSandbox implements AutoCloseable {
             run.close();
             throw e;
         }
+    }
+
+    private Vertx eventLoop() {
+        if (vertx == null) {
+            vertx = preload != null ? preload.vertx() : Preload.newVertx();
+        }
+        return vertx;
     }
 
     Sandbox sandbox() {
@@ -91,6 +96,9 @@ final class RunningSandbox implements AutoCloseable {
             sandbox.teardown();
         }
         if (vertx == null) {
+            if (preload != null) {
+                preload.discard(); // a start that failed before QMP: the event loop made ahead is not left running
+            }
             return;
         }
         try {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +61,7 @@ public final class SandboxStartup {
      */
     public static Sandbox start(SupervisorConfig config, Map<String, ContainerResources> containers, CgroupHost host,
             Vertx vertx, VmLauncher launcher, StopRequest stop) {
-        return launch(prepare(config, containers, host, stop, Rebirth.disabled()), vertx, launcher, stop);
+        return launch(prepare(config, containers, host, stop, Rebirth.disabled()), () -> vertx, launcher, stop);
     }
 
     /**
@@ -179,8 +180,11 @@ public final class SandboxStartup {
         stateDir.record(recorded); // what this image goes on from
     }
 
-    /** The second half: virtiofsd, QEMU, QMP, placement, limits; on failure everything prepared goes. */
-    public static Sandbox launch(Prepared prepared, Vertx vertx, VmLauncher launcher, StopRequest stop) {
+    /**
+     * The second half: virtiofsd, QEMU, QMP (on the event loop {@code vertx} gives, asked for once QEMU is started),
+     * placement, limits; on failure everything prepared goes.
+     */
+    public static Sandbox launch(Prepared prepared, Supplier<Vertx> vertx, VmLauncher launcher, StopRequest stop) {
         SandboxParts parts = prepared.parts;
         SupervisorConfig config = prepared.config;
         EventFeed feed = new EventFeed();
@@ -281,7 +285,7 @@ public final class SandboxStartup {
      * both checked, then QMP. QEMU's exit, a lost QMP connection or virtiofsd's exit ask the sandbox to stop.
      */
     private static void launch(SupervisorConfig config, SandboxParts parts, String accel, VmLauncher launcher,
-            Path procRoot, Vertx vertx, StopRequest stop, EventFeed feed) {
+            Path procRoot, Supplier<Vertx> vertx, StopRequest stop, EventFeed feed) {
         SandboxCgroups cgroups = parts.cgroups;
         CgroupLayout layout = cgroups.layout();
         StateDir stateDir = parts.stateDir;
@@ -327,7 +331,8 @@ public final class SandboxStartup {
         });
         parts.own(config.qmpSocket()); // QEMU makes it; it goes with the sandbox whether or not QMP connects
         try {
-            vm.connect(vertx, config, stop.future());
+            // the event loop is asked for only now: QEMU starts up while the spare thread may still be making it
+            vm.connect(vertx.get(), config, stop.future());
         } catch (SupervisorException e) {
             stop.checkpoint("placing vCPUs"); // a stop asked for while connecting is not a failure
             throw e;
