@@ -1,5 +1,6 @@
 package dev.vmsup.qmp;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ public final class QmpClient implements AutoCloseable {
         TimeLimiter limiter = TimeLimiter.of(TimeLimiterConfig.custom()
                 .timeoutDuration(options.connectDeadline()).cancelRunningFuture(true).build());
         CompletableFuture<QmpClient> attempts = Retry.decorateCompletionStage(retry, Schedulers.get(),
-                () -> connect(vertx, socket, options).toCompletionStage()).get().toCompletableFuture();
+                () -> attempt(vertx, socket, options).toCompletionStage()).get().toCompletableFuture();
         CompletionStage<QmpClient> limited = limiter.executeCompletionStage(Schedulers.get(), () -> attempts)
                 .exceptionally(e -> {
                     // a connection that completes after the deadline must not leak
@@ -124,6 +125,17 @@ public final class QmpClient implements AutoCloseable {
                             + options.connectDeadline().toMillis() + " ms: " + cause.getMessage(), cause);
                 });
         return Future.fromCompletionStage(limited).recover(e -> Future.failedFuture(unwrap(e)));
+    }
+
+    /**
+     * One connect attempt; while the socket file does not exist yet, a failure at the cost of a stat, not of a
+     * client, a channel and a refused connect: attempts can then come close together.
+     */
+    private static Future<QmpClient> attempt(Vertx vertx, Path socket, QmpOptions options) {
+        if (!Files.exists(socket)) {
+            return Future.failedFuture(new QmpDisconnectedException("QMP socket " + socket + " does not exist yet", null));
+        }
+        return connect(vertx, socket, options);
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -15,7 +15,7 @@ import java.time.Duration;
 public record QmpOptions(int maxLineBytes, Duration commandTimeout, boolean requestOob, Duration connectFirstBackoff,
         Duration connectMaxBackoff, Duration connectDeadline) {
     public static final QmpOptions DEFAULTS = new QmpOptions(4 << 20, Duration.ofSeconds(10), false,
-            Duration.ofMillis(2), Duration.ofMillis(100), Duration.ofSeconds(10));
+            Duration.ofMillis(2), Duration.ofMillis(10), Duration.ofSeconds(10));
 
     public QmpOptions {
         if (maxLineBytes < 64) {
