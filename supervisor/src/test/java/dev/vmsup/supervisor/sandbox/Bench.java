@@ -75,9 +75,11 @@ public final class Bench {
         // the path as a TOML basic string: backslashes and quotes escaped
         Files.writeString(tmp.resolve("bench.toml"), "[hypervisor.qemu]\npath = \""
                 + QEMU.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
-        boolean ok;
+        boolean ok = false;
+        boolean measured = false;
         try {
             ok = b.run();
+            measured = true;
         } finally {
             b.started.forEach(p -> {
                 p.toHandle().destroy();
@@ -89,8 +91,21 @@ public final class Bench {
                 p.destroyForcibly();
             });
             f.close();
+            if (measured) {
+                deleteTree(tmp); // the supervisors' logs: kept only when the run itself broke
+            } else {
+                System.err.println("bench: the supervisors' logs are in " + tmp);
+            }
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private List<String> vmsupArgs(String id, boolean paused) {
