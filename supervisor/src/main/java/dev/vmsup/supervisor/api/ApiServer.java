@@ -1,5 +1,8 @@
 package dev.vmsup.supervisor.api;
 
+import static dev.vmsup.supervisor.api.Replies.error;
+import static dev.vmsup.supervisor.api.Replies.json;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,8 +101,7 @@ public final class ApiServer implements AutoCloseable {
         HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                 .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false)
                 .setIdleTimeout((int) limits.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                // no WebSocket routes: without compression offered, a connection's pipeline gets no extension
-                // handler (two handshakers and a handler made per connection, a header check per request)
+                // no WebSocket routes: offering no compression spares every connection an extension handler
                 .setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false));
         server.connectionHandler(api.guard::opened);
         server.requestHandler(api::handle);
@@ -128,10 +130,7 @@ public final class ApiServer implements AutoCloseable {
         return api;
     }
 
-    /**
-     * Warms the resize path up once, on the thread that runs the sandbox's operations (which it starts): the first
-     * resize then finds that thread, and what it keeps per thread, ready. See {@link WarmUp}.
-     */
+    /** Warms the resize path up once on the operations thread, which it starts: see {@link WarmUp}. */
     public void warmUp() {
         WarmUp.start(sandbox, socket, operations);
     }
@@ -325,19 +324,6 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
         });
-    }
-
-    static void json(HttpServerRequest req, int status, JsonNode body) {
-        // UTF-8 bytes straight from the generator: through a String, a resize's answer (the vCPU list) was copied
-        // char by char, interpreted, twice (into the String, then back into bytes)
-        req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .end(Buffer.buffer(JsonTrees.writeBytes(body)));
-    }
-
-    static void error(HttpServerRequest req, ApiException e) {
-        ObjectNode o = JsonTrees.object().put("error", e.code).put("message", e.getMessage());
-        o.setAll(e.details);
-        json(req, e.status, o);
     }
 
     @Override

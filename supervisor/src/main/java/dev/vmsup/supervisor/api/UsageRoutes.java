@@ -83,9 +83,9 @@ final class UsageRoutes {
         body.whenComplete((o, e) -> context.runOnContext(v -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause != null) {
-                ApiServer.error(req, ApiErrors.translate(cause));
+                Replies.error(req, ApiErrors.translate(cause));
             } else {
-                ApiServer.json(req, 200, o);
+                Replies.json(req, 200, o);
             }
         }));
     }
