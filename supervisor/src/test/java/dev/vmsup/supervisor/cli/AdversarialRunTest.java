@@ -30,6 +30,7 @@ import dev.vmsup.supervisor.testing.InProcessCli;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 import dev.vmsup.supervisor.testing.VmsupProcess;
+import dev.vmsup.supervisor.testing.TestFiles;
 
 /**
  * {@code vmsup run} attacked from outside, as separate processes on real cgroups with real QEMU (issue 18): killed
@@ -243,11 +244,7 @@ class AdversarialRunTest {
             assertThat(f.hierarchy.exists(f.parent().child("kata_evil"))).isFalse();
         } finally {
             InProcessCli.run("cleanup", "--id", "nothing", "--state-dir", base.resolve("none").toString());
-            try (Stream<Path> all = Files.walk(base)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            TestFiles.deleteTree(base);
         }
     }
 

@@ -13,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.vmsup.cgroupfs.Prerequisites;
 import dev.vmsup.supervisor.ctl.CtlCommand;
 import dev.vmsup.supervisor.testing.InProcessCli;
+import dev.vmsup.supervisor.testing.TestFiles;
 
 /**
  * {@code vmsup ctl} against servers that are not what they seem (issue 18): one that never answers, one that
@@ -124,11 +123,7 @@ class CtlHardeningTest {
         } finally {
             liar.destroyForcibly();
             liar.waitFor(10, TimeUnit.SECONDS);
-            try (Stream<Path> all = Files.walk(base)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            TestFiles.deleteTree(base);
         }
     }
 

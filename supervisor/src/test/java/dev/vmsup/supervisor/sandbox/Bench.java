@@ -33,6 +33,7 @@ import io.vertx.core.VertxOptions;
 import dev.vmsup.supervisor.ctl.UnixHttpClient;
 import dev.vmsup.supervisor.testing.SandboxFixture;
 import dev.vmsup.supervisor.testing.VmsupProcess;
+import dev.vmsup.supervisor.testing.TestFiles;
 
 /**
  * The benchmark behind {@code scripts/bench}: each figure measured in the same run as its floor, on real QEMU
@@ -92,20 +93,12 @@ public final class Bench {
             });
             f.close();
             if (measured) {
-                deleteTree(tmp); // the supervisors' logs: kept only when the run itself broke
+                TestFiles.deleteTree(tmp); // the supervisors' logs: kept only when the run itself broke
             } else {
                 System.err.println("bench: the supervisors' logs are in " + tmp);
             }
         }
         System.exit(ok ? 0 : 1);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private List<String> vmsupArgs(String id, boolean paused) {

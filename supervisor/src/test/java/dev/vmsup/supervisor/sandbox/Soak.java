@@ -11,6 +11,7 @@ import dev.vmsup.cgroupfs.internal.SubtreeRemover;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.resources.ContainerResources;
 import dev.vmsup.supervisor.testing.SandboxFixture;
+import dev.vmsup.supervisor.testing.TestFiles;
 
 /**
  * The soak: each cycle starts a sandbox in this JVM (a real paused TCG QEMU, real cgroups), resizes it 1 -> max,
@@ -63,11 +64,7 @@ public final class Soak {
                 ok = r.ok();
             }
         } finally {
-            try (var left = Files.walk(tmp)) {
-                for (Path p : left.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            TestFiles.deleteTree(tmp);
         }
         System.exit(ok ? 0 : 1);
     }

@@ -3,9 +3,7 @@ package dev.vmsup.supervisor.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -86,11 +84,7 @@ public final class SandboxExtension implements BeforeAllCallback, ParameterResol
         } finally {
             current = null;
             if (tmp != null) {
-                try (Stream<Path> all = Files.walk(tmp)) {
-                    for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                TestFiles.deleteTree(tmp);
                 tmp = null;
             }
         }
