@@ -210,11 +210,20 @@ final class OverheadAccountingChecks {
     /** {@code reported} was taken between two readings of /proc: within 5% of the range they span. */
     private static void assertBetween(String what, long reported, long first, long second) {
         assertThat((double) reported).as("%s: reported %d, /proc said %d before and %d after", what, reported, first,
-                second).isBetween(0.95 * Math.min(first, second), 1.05 * Math.max(first, second));
+                second).isBetween(low(first, second), high(first, second));
     }
 
     private static boolean between(long reported, long first, long second) {
-        return reported >= 0.95 * Math.min(first, second) && reported <= 1.05 * Math.max(first, second);
+        return reported >= low(first, second) && reported <= high(first, second);
+    }
+
+    /** The bounds of {@link #assertBetween}: the range two readings span, widened by 5% each way. */
+    private static double low(long first, long second) {
+        return 0.95 * Math.min(first, second);
+    }
+
+    private static double high(long first, long second) {
+        return 1.05 * Math.max(first, second);
     }
 
     private static int samples(ContractCheckingClient api) throws IOException {
