@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,22 +17,17 @@ import java.util.Map;
 
 import dev.vmsup.cgroupfs.CgroupException;
 import dev.vmsup.cgroupfs.Errno;
-import jnr.constants.platform.OpenFlags;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
+import dev.vmsup.libc.LibC;
 
 /**
  * Reads and writes cgroupfs control files with the kernel's errno kept: writes, mkdir and rmdir go
- * through the C library so that EBUSY, ENOSPC, EINVAL, ESRCH and EOPNOTSUPP reach the caller exactly.
+ * through the C library ({@link LibC}) so that EBUSY, ENOSPC, EINVAL, ESRCH and EOPNOTSUPP reach the caller exactly.
  * Shared by the v1 and v2 implementations; every failure is a {@link CgroupException}.
  */
 public final class CgroupFiles {
-    private static final int WRITE_FLAGS = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_TRUNC.intValue()
-            | OpenFlags.O_CLOEXEC.intValue();
+    private static final int WRITE_FLAGS = LibC.O_WRONLY | LibC.O_TRUNC | LibC.O_CLOEXEC;
 
     private static final Charset FILE_NAMES = fileNameCharset();
-
-    private static volatile CgroupLibC libc;
 
     private CgroupFiles() {
     }
@@ -46,34 +40,9 @@ public final class CgroupFiles {
         }
     }
 
-    private static CgroupLibC libc() {
-        CgroupLibC l = libc;
-        if (l == null) {
-            synchronized (CgroupFiles.class) {
-                if (libc == null) {
-                    // the C library this process already runs on, from its global symbols: by the name "c",
-                    // jnr-ffi lists the system's library directories and matches every file name against a regular
-                    // expression (~5,000 on this machine kind) in each process image
-                    libc = LibraryLoader.create(CgroupLibC.class).load("RTLD_DEFAULT");
-                }
-                l = libc;
-            }
-        }
-        return l;
-    }
-
-    /**
-     * Binds the five native calls now, each with an argument the kernel refuses without doing anything (an empty
-     * path, fd -1), so that the first real cgroup write does not pay for jnr-ffi's binding.
-     */
+    /** Binds the native calls now, so that the first real cgroup write does not pay for it. */
     public static void bindNow() {
-        CgroupLibC l = libc();
-        byte[] empty = {0};
-        l.open(empty, 0, 0);
-        l.write(-1, new byte[0], 0);
-        l.close(-1);
-        l.mkdir(empty, 0);
-        l.rmdir(empty);
+        LibC.bindNow();
     }
 
     /**
@@ -81,13 +50,12 @@ public final class CgroupFiles {
      * and a NUL.
      */
     static byte[] cString(Path path) {
-        byte[] name = path.toString().getBytes(FILE_NAMES);
-        return Arrays.copyOf(name, name.length + 1);
+        return LibC.cString(path.toString(), FILE_NAMES);
     }
 
-    /** The errno of this thread's last call through {@link #libc()}. */
+    /** The errno of this thread's last call through {@link LibC}. */
     private static Errno errno() {
-        return Errno.of(LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc())));
+        return Errno.of(LibC.errno());
     }
 
     /** Writes {@code value} in one write(2), as cgroupfs expects. */
@@ -100,26 +68,25 @@ public final class CgroupFiles {
 
     /** Writes {@code value}; returns null on success or the errno the kernel answered. */
     public static Errno tryWrite(Path file, String value) {
-        CgroupLibC c = libc();
-        int fd = c.open(cString(file), WRITE_FLAGS, 0);
+        int fd = LibC.open(cString(file), WRITE_FLAGS, 0);
         if (fd < 0) {
             return errno();
         }
         try {
             byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            long n = c.write(fd, bytes, bytes.length);
+            long n = LibC.write(fd, bytes, 0, bytes.length);
             if (n < 0) {
                 return errno();
             }
             return n == bytes.length ? null : Errno.EINVAL;
         } finally {
-            c.close(fd);
+            LibC.close(fd);
         }
     }
 
     /** Creates one directory; true if created, false if it already existed. */
     public static boolean mkdir(Path dir) {
-        if (libc().mkdir(cString(dir), 0755) == 0) {
+        if (LibC.mkdir(cString(dir), 0755) == 0) {
             return true;
         }
         Errno errno = errno();
@@ -131,7 +98,7 @@ public final class CgroupFiles {
 
     /** Removes one (cgroup) directory; returns null on success or the errno. */
     public static Errno rmdir(Path dir) {
-        return libc().rmdir(cString(dir)) == 0 ? null : errno();
+        return LibC.rmdir(cString(dir)) == 0 ? null : errno();
     }
 
     public static String read(Path file) {

@@ -16,8 +16,6 @@ import io.vertx.core.http.HttpServerOptions;
 import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.json.JsonTrees;
-import dev.vmsup.supervisor.process.Posix;
-import dev.vmsup.supervisor.process.Rebirth;
 
 /**
  * Start-up work of {@code vmsup run} done ahead of need on a spare thread while the main thread reads the configuration
@@ -33,14 +31,12 @@ final class Preload {
 
     private final CompletableFuture<Vertx> vertx = new CompletableFuture<>();
     private final CountDownLatch stepsDone = new CountDownLatch(1);
-    private final boolean reexecutes;
     private boolean withEventLoop;
     private boolean workerPassedEventLoop;
     private boolean taken;
 
     private Preload(boolean withEventLoop) {
         this.withEventLoop = withEventLoop;
-        this.reexecutes = !withEventLoop;
     }
 
     /**
@@ -158,12 +154,9 @@ final class Preload {
         } catch (RuntimeException | LinkageError e) {
             // the main thread sets SLF4J up then
         }
-        // cgroupfs first: the main thread reads cgroup files (CgroupHost.detect) before its first own native call
+        // the native calls, cgroupfs's and the process's own (one binding: dev.vmsup.libc), before the main thread
+        // makes its first
         quietly(CgroupHost::bindNativeCalls);
-        quietly(Posix::bindNow);
-        if (reexecutes) {
-            quietly(Rebirth::bindNow);
-        }
         // a record's equals, hashCode and toString are bootstrapped at their first call (~20 ms for the first record
         // of a JVM): the cgroup paths' are on the main thread's path
         quietly(() -> {

@@ -1,7 +1,8 @@
 package dev.vmsup.supervisor.process;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
+import java.util.Arrays;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jnr.constants.platform.Errno;
+import dev.vmsup.libc.LibC;
 import dev.vmsup.supervisor.SupervisorException;
 
 /**
@@ -74,13 +76,6 @@ public final class Rebirth {
         return allowed && !"0".equals(System.getenv("VMSUP_REEXEC")) && !Birth.given();
     }
 
-    /** Binds the calls only a re-execution makes (signal, execve), with arguments the kernel refuses. */
-    public static void bindNow() {
-        LibC libc = Signals.libc();
-        libc.signal(0, LibC.SIG_DFL); // EINVAL: no signal 0
-        libc.execve("", new String[] {""}, new String[0]); // ENOENT
-    }
-
     public boolean enabled() {
         return procRoot != null;
     }
@@ -96,11 +91,10 @@ public final class Rebirth {
      * is delivered now.
      */
     public static void afterBirth(Runnable installHandlers) {
-        LibC libc = Signals.libc();
-        libc.signal(LibC.SIGTERM, LibC.SIG_DFL);
-        libc.signal(LibC.SIGINT, LibC.SIG_DFL);
+        LibC.signal(LibC.SIGTERM, LibC.SIG_DFL);
+        LibC.signal(LibC.SIGINT, LibC.SIG_DFL);
         installHandlers.run();
-        libc.pthread_sigmask(LibC.SIG_UNBLOCK, Signals.sigset(LibC.SIGTERM, LibC.SIGINT), null);
+        LibC.pthreadSigmask(LibC.SIG_UNBLOCK, termination(), null);
     }
 
     /**
@@ -112,75 +106,92 @@ public final class Rebirth {
         if (!enabled()) {
             throw new IllegalStateException("re-executing is not enabled for this process");
         }
-        List<String> argv = commandLine();
-        String exe;
+        byte[][] argv = commandLine();
+        Path exe;
         try {
-            exe = Files.readSymbolicLink(procRoot.resolve("self/exe")).toString();
+            exe = Files.readSymbolicLink(procRoot.resolve("self/exe"));
         } catch (IOException e) {
             throw new SupervisorException("cannot read " + procRoot.resolve("self/exe") + " to re-execute vmsup", e);
         }
+        // the environment and the program's path as the JDK encodes them for a process it starts
+        Charset jnu = fileNameCharset();
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.put(Birth.ENV, birth.toJson());
-        List<String> envp = new ArrayList<>();
-        env.forEach((k, v) -> envp.add(k + "=" + v));
+        List<byte[]> envp = new ArrayList<>();
+        env.forEach((k, v) -> envp.add(LibC.cString(k + "=" + v, jnu)));
+        byte[][] envpArray = envp.toArray(byte[][]::new);
+        byte[] path = LibC.cString(exe.toString(), jnu);
 
         quiesce.run(); // no descriptor opened behind the back of the sweep below
-        LibC libc = Signals.libc();
         Set<Integer> keep = keptDescriptors(lockFile);
-        closeOnExecAllBut(libc, keep);
-        String[] argvArray = argv.toArray(String[]::new);
-        String[] envpArray = envp.toArray(String[]::new);
-        // bound now (jnr-ffi binds a function at its first call), so that the window below, from the last look at
-        // the stop request to the new image, is as short as the kernel makes it: a termination signal the JVM takes
-        // on another thread there is lost with this image
-        bindNow();
+        closeOnExecAllBut(keep);
+        // bound now, if a spare thread has not done it, so that the window below, from the last look at the stop
+        // request to the new image, is as short as the kernel makes it: a termination signal the JVM takes on
+        // another thread there is lost with this image
+        LibC.bindNow();
         // the logger is looked up here, not in a static field: Main calls this class first, and SLF4J's set-up is
         // then left to a spare thread (Preload) instead of holding up the start
         Logger log = LoggerFactory.getLogger(Rebirth.class);
         log.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
-        byte[] termination = Signals.sigset(LibC.SIGTERM, LibC.SIGINT);
-        libc.pthread_sigmask(LibC.SIG_BLOCK, termination, null);
+        byte[] termination = termination();
+        LibC.pthreadSigmask(LibC.SIG_BLOCK, termination, null);
         try {
             checkpoint.run(); // a stop asked for before the mask took effect is not carried into the new image
-            libc.signal(LibC.SIGTERM, LibC.SIG_IGN);
-            libc.signal(LibC.SIGINT, LibC.SIG_IGN);
+            LibC.signal(LibC.SIGTERM, LibC.SIG_IGN);
+            LibC.signal(LibC.SIGINT, LibC.SIG_IGN);
             checkpoint.run(); // nor one whose handler ran on another thread before the signals were ignored
         } catch (RuntimeException e) {
-            restoreSignals(libc, termination);
+            restoreSignals(termination);
             throw e;
         }
-        libc.execve(exe, argvArray, envpArray);
-        int errno = Posix.errno();
-        restoreSignals(libc, termination);
+        LibC.execve(path, argv, envpArray);
+        int errno = LibC.errno();
+        restoreSignals(termination);
         Errno e = Errno.valueOf(errno);
         throw new SupervisorException("re-executing " + exe + " failed: " + (e == null ? "errno " + errno
                 : e.name() + " (" + e.description() + ")"));
     }
 
-    /** Default dispositions, vmsup's handlers again, the signals unblocked: as before {@link #exec}. */
-    private void restoreSignals(LibC libc, byte[] termination) {
-        libc.signal(LibC.SIGTERM, LibC.SIG_DFL);
-        libc.signal(LibC.SIGINT, LibC.SIG_DFL);
-        reinstallHandlers.run();
-        libc.pthread_sigmask(LibC.SIG_UNBLOCK, termination, null);
+    /** SIGTERM and SIGINT, the signals held across the exec. */
+    private static byte[] termination() {
+        return LibC.sigset(LibC.SIGTERM, LibC.SIGINT);
     }
 
-    /** This process's argv, exactly as the kernel has it (the JVM's options, class path and vmsup's arguments). */
-    private List<String> commandLine() {
+    private static Charset fileNameCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (IllegalArgumentException e) {
+            return Charset.defaultCharset();
+        }
+    }
+
+    /** Default dispositions, vmsup's handlers again, the signals unblocked: as before {@link #exec}. */
+    private void restoreSignals(byte[] termination) {
+        LibC.signal(LibC.SIGTERM, LibC.SIG_DFL);
+        LibC.signal(LibC.SIGINT, LibC.SIG_DFL);
+        reinstallHandlers.run();
+        LibC.pthreadSigmask(LibC.SIG_UNBLOCK, termination, null);
+    }
+
+    /**
+     * This process's argv, exactly as the kernel has it (the JVM's options, class path and vmsup's arguments): the
+     * NUL-terminated strings of {@code /proc/self/cmdline}, never decoded.
+     */
+    private byte[][] commandLine() {
         try {
             byte[] raw = Files.readAllBytes(procRoot.resolve("self/cmdline"));
-            List<String> argv = new ArrayList<>();
+            List<byte[]> argv = new ArrayList<>();
             int start = 0;
             for (int i = 0; i < raw.length; i++) {
                 if (raw[i] == 0) {
-                    argv.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+                    argv.add(Arrays.copyOfRange(raw, start, i + 1));
                     start = i + 1;
                 }
             }
             if (argv.isEmpty()) {
                 throw new SupervisorException(procRoot.resolve("self/cmdline") + " is empty");
             }
-            return argv;
+            return argv.toArray(byte[][]::new);
         } catch (IOException e) {
             throw new SupervisorException("cannot read " + procRoot.resolve("self/cmdline") + " to re-execute vmsup", e);
         }
@@ -218,9 +229,9 @@ public final class Rebirth {
         return fds;
     }
 
-    private void closeOnExecAllBut(LibC libc, Set<Integer> keep) {
+    private void closeOnExecAllBut(Set<Integer> keep) {
         for (int fd : openDescriptors()) {
-            libc.fcntl(fd, LibC.F_SETFD, keep.contains(fd) ? 0 : LibC.FD_CLOEXEC);
+            LibC.fcntl(fd, LibC.F_SETFD, keep.contains(fd) ? 0 : LibC.FD_CLOEXEC);
         }
     }
 }
