@@ -30,7 +30,7 @@ final class Preload {
     private static final long STEPS_WAIT_SECONDS = 10;
 
     private final CompletableFuture<Vertx> vertx = new CompletableFuture<>();
-    private final CountDownLatch stepsDone = new CountDownLatch(1);
+    private final CountDownLatch stepsDone = new CountDownLatch(2);
     private boolean withEventLoop;
     private boolean workerPassedEventLoop;
     private boolean taken;
@@ -49,6 +49,9 @@ final class Preload {
         // thread must be running before the main thread asks SLF4J for a logger, so that the set-up is done here
         // and the main thread gets a stand-in logger meanwhile instead of waiting
         new Worker(p, false).start();
+        // the native calls (jffi's stub loaded, java.util.logging set up for it, the symbols looked up) on a thread of
+        // their own: the main thread's first (its umask) comes ~20 ms into main, before SLF4J's set-up is done here
+        new Binder(p).start();
         return p;
     }
 
@@ -83,6 +86,27 @@ final class Preload {
                 preload.makeEventLoop();
             } else {
                 preload.run();
+            }
+        }
+    }
+
+    private static final class Binder extends Thread {
+        private final Preload preload;
+
+        Binder(Preload preload) {
+            super("vmsup-bind");
+            this.preload = preload;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                CgroupHost.bindNativeCalls(); // cgroupfs's and the process's own: one binding (dev.vmsup.libc)
+            } catch (RuntimeException | LinkageError e) {
+                // the main thread binds them at its first call, and reports what goes wrong
+            } finally {
+                preload.stepsDone.countDown();
             }
         }
     }
@@ -154,9 +178,6 @@ final class Preload {
         } catch (RuntimeException | LinkageError e) {
             // the main thread sets SLF4J up then
         }
-        // the native calls, cgroupfs's and the process's own (one binding: dev.vmsup.libc), before the main thread
-        // makes its first
-        quietly(CgroupHost::bindNativeCalls);
         // a record's equals, hashCode and toString are bootstrapped at their first call (~20 ms for the first record
         // of a JVM): the cgroup paths' are on the main thread's path
         quietly(() -> {
