@@ -1,5 +1,7 @@
 package dev.vmsup.supervisor.cli;
 
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -8,6 +10,8 @@ import java.util.concurrent.TimeoutException;
 
 import org.slf4j.LoggerFactory;
 
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
@@ -201,6 +205,12 @@ final class Preload {
         } catch (RuntimeException | LinkageError e) {
             vertx.completeExceptionally(e);
         }
+        // what the event loop's first unix socket (QMP's connection) would otherwise set up on its way: the JDK's unix
+        // socket support (its class initialization seeds a SecureRandom: the security providers, ~8 ms) and the
+        // first annotation read of a JVM (Netty asks every handler whether it is @Sharable; the first answer
+        // generates proxy classes for the annotation's own annotations, ~9 ms)
+        quietly(() -> SocketChannel.open(StandardProtocolFamily.UNIX).close());
+        quietly(() -> ChannelInitializer.class.isAnnotationPresent(ChannelHandler.Sharable.class));
         quietly(() -> vertx.thenAccept(v -> {
             v.createHttpServer(new HttpServerOptions()).close();
             v.createNetClient().close();
