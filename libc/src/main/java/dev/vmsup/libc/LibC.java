@@ -50,6 +50,18 @@ public final class LibC {
         return LastError.getInstance().get();
     }
 
+    /**
+     * The encoding the JDK gives file names, program arguments and the environment of a process it starts
+     * ({@code sun.jnu.encoding}), for {@link #cString}.
+     */
+    public static Charset jnuCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (IllegalArgumentException e) {
+            return Charset.defaultCharset();
+        }
+    }
+
     /** {@code s} in {@code charset} with a NUL after it, as the kernel takes a path or a string. */
     public static byte[] cString(String s, Charset charset) {
         byte[] b = s.getBytes(charset);

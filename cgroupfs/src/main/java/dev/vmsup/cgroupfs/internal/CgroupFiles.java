@@ -27,17 +27,9 @@ import dev.vmsup.libc.LibC;
 public final class CgroupFiles {
     private static final int WRITE_FLAGS = LibC.O_WRONLY | LibC.O_TRUNC | LibC.O_CLOEXEC;
 
-    private static final Charset FILE_NAMES = fileNameCharset();
+    private static final Charset FILE_NAMES = LibC.jnuCharset();
 
     private CgroupFiles() {
-    }
-
-    private static Charset fileNameCharset() {
-        try {
-            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
-        } catch (IllegalArgumentException e) {
-            return Charset.defaultCharset();
-        }
     }
 
     /** Binds the native calls now, so that the first real cgroup write does not pay for it. */

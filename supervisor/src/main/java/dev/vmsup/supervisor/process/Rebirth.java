@@ -114,7 +114,7 @@ public final class Rebirth {
             throw new SupervisorException("cannot read " + procRoot.resolve("self/exe") + " to re-execute vmsup", e);
         }
         // the environment and the program's path as the JDK encodes them for a process it starts
-        Charset jnu = fileNameCharset();
+        Charset jnu = LibC.jnuCharset();
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.put(Birth.ENV, birth.toJson());
         List<byte[]> envp = new ArrayList<>();
@@ -155,14 +155,6 @@ public final class Rebirth {
     /** SIGTERM and SIGINT, the signals held across the exec. */
     private static byte[] termination() {
         return LibC.sigset(LibC.SIGTERM, LibC.SIGINT);
-    }
-
-    private static Charset fileNameCharset() {
-        try {
-            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
-        } catch (IllegalArgumentException e) {
-            return Charset.defaultCharset();
-        }
     }
 
     /** Default dispositions, vmsup's handlers again, the signals unblocked: as before {@link #exec}. */
