@@ -13,6 +13,7 @@ import dev.vmsup.cgroupfs.CgroupStats;
 import dev.vmsup.cgroupfs.DeleteReport;
 import dev.vmsup.cgroupfs.Errno;
 import dev.vmsup.cgroupfs.Resources;
+import dev.vmsup.qmp.CpuInfo;
 import dev.vmsup.supervisor.SupervisorEvents;
 import dev.vmsup.supervisor.cgroups.CgroupLayout;
 import dev.vmsup.supervisor.cgroups.KernelThreadInfo;
@@ -60,12 +61,13 @@ public final class Sandbox implements AutoCloseable {
         this.parts = parts;
         this.vm = parts.vm;
         this.placement = new ThreadPlacement(parts.cgroups);
-        this.hotplug = new CpuHotplug(vm, placement, () -> events, this::placeThreads);
+        // after a plug, the CPUs as the plugs left them (asked from QEMU only when uncertain)
+        this.hotplug = new CpuHotplug(vm, placement, () -> events, () -> placeThreads(vm.cpusAfterPlug()));
         this.feed = feed;
         this.stopRequest = stopRequest;
         this.containers.putAll(containers);
         this.resync = new Resync(operations, deadline -> {
-            placeThreads(deadline);
+            placeThreads(vm.queryCpus(deadline));
             applyResources(ResourceMerger.merge(this.containers.values()));
         }, this::publish);
         publish();
@@ -275,12 +277,12 @@ public final class Sandbox implements AutoCloseable {
 
     /** Every vCPU thread QEMU lists into vcpu; the VM's kernel threads (kvm-pit) with QEMU's other threads. */
     private void placeThreads() {
-        placeThreads(vm.commandDeadline());
+        placeThreads(vm.queryCpus(vm.commandDeadline()));
     }
 
-    private void placeThreads(Duration deadline) {
+    private void placeThreads(List<CpuInfo> cpus) {
         List<VcpuInfo> before = vcpus;
-        vcpus = placement.reconcile(vm.queryCpus(deadline));
+        vcpus = placement.reconcile(cpus);
         feed.vcpus(before, vcpus, layout().vcpu().toString());
         kernelThreads = placement.reconcileKernelThreads(vm.kernelThreads());
     }

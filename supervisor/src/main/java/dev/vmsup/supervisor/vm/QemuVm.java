@@ -51,9 +51,7 @@ public final class QemuVm implements AutoCloseable {
     private QmpClient client;
     private QmpCommands qmp;
     private boolean unplugged;
-    private final FreeCpuSlots freeSlots = new FreeCpuSlots();
-    /** The CPUs as QEMU last reported them. */
-    private List<CpuInfo> cpus = List.of();
+    private final CpuRoster cpus = new CpuRoster();
 
     private QemuVm(Process process, String accel, Path procRoot, Deadlines deadlines) {
         this.process = process;
@@ -161,20 +159,20 @@ public final class QemuVm implements AutoCloseable {
         return kernel;
     }
 
-    /** The CPUs QEMU has now, with their host thread ids ({@code query-cpus-fast}). */
-    public List<CpuInfo> queryCpus() {
-        return queryCpus(deadlines.qmpCommand());
+    /** The CPUs QEMU has now, with their host thread ids ({@code query-cpus-fast}), waiting at most {@code deadline}. */
+    public List<CpuInfo> queryCpus(Duration deadline) {
+        return cpus.answered(await(qmp.queryCpusFast(), "query-cpus-fast", deadline));
     }
 
-    /** As {@link #queryCpus()} with its own deadline (a quick look after QEMU missed one). */
-    public List<CpuInfo> queryCpus(Duration deadline) {
-        cpus = await(qmp.queryCpusFast(), "query-cpus-fast", deadline);
-        return cpus;
+    /** The CPUs after this image's last hotplug: from the plugs themselves when they tell it for certain, else asked. */
+    public List<CpuInfo> cpusAfterPlug() {
+        return cpus.cpusCurrent() ? cpus.cpus() : queryCpus(deadlines.qmpCommand());
     }
 
     /**
      * Plugs one CPU into the lowest free socket and returns the host threads QEMU created for it, found in
-     * {@code /proc} by their {@code CPU n/} name right after {@code device_add} returns (no QMP round trip).
+     * {@code /proc} by their {@code CPU n/} name right after {@code device_add} returns (no QMP round trip; they also
+     * tell {@link #cpusAfterPlug}).
      */
     public PluggedCpu plugCpu() {
         if (unplugged && accel.startsWith("tcg") && client.greeting().version().qemu().major() < 8) {
@@ -184,25 +182,25 @@ public final class QemuVm implements AutoCloseable {
                     + " under TCG crashes on a CPU hotplug after a CPU unplug; restart the sandbox to grow it again", true);
         }
         readFreeSlots();
-        HotpluggableCpu slot = freeSlots.lowest();
+        HotpluggableCpu slot = cpus.lowestFreeSlot();
         String id = "cpu-" + slot.props().getOrDefault("socket-id", 0L);
         Set<Integer> before = threads.tids(process.pid());
         try {
             await(qmp.deviceAddCpu(slot, id), "device_add " + id, deadlines.qmpCommand());
         } catch (SupervisorException e) {
-            freeSlots.forget(); // QEMU's view is the truth again
+            cpus.forget(); // QEMU's view is the truth again
             throw new CpuHotplugException("device_add of " + id, e.getCause() != null ? e.getCause() : e);
         }
         long replied = System.nanoTime();
-        freeSlots.taken();
         VcpuThreads.Found made = threads.newThreads(process.pid(), before);
+        cpus.plugged(PERIPHERAL + id, made.vcpus(), made.indexes());
         return new PluggedCpu(made.vcpus(), made.others(), replied);
     }
 
     private void readFreeSlots() {
-        if (!freeSlots.known()) {
+        if (!cpus.slotsKnown()) {
             try {
-                freeSlots.remember(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand()));
+                cpus.slotsAnswered(await(qmp.queryHotpluggableCpus(), "query-hotpluggable-cpus", deadlines.qmpCommand()));
             } catch (SupervisorException e) {
                 throw new CpuHotplugException("query-hotpluggable-cpus", e);
             }
@@ -222,9 +220,9 @@ public final class QemuVm implements AutoCloseable {
      * QEMU 7.2 does not name the CPU in {@code DEVICE_DELETED}: events only wake the check, which reads the CPUs.
      */
     public void unplugCpus(int howMany) {
-        freeSlots.forget(); // the released slots come back; read them from QEMU next time
-        List<CpuInfo> removable = cpus.stream().filter(c -> c.qomPath().startsWith(PERIPHERAL))
+        List<CpuInfo> removable = cpusAfterPlug().stream().filter(c -> c.qomPath().startsWith(PERIPHERAL))
                 .sorted(Comparator.comparingInt(CpuInfo::cpuIndex).reversed()).limit(howMany).toList();
+        cpus.forget(); // the released slots come back and the CPUs go: read both from QEMU next time
         if (removable.size() < howMany) {
             throw new CpuHotplugException("device_del", "only hotplugged CPUs can be removed; " + removable.size()
                     + " of the " + howMany + " asked for are hotplugged");
@@ -243,7 +241,7 @@ public final class QemuVm implements AutoCloseable {
         long deadline = System.nanoTime() + deadlines.cpuUnplug().toNanos();
         while (System.nanoTime() < deadline) {
             Future<?> wake = client.waitForEvent(null, null, Duration.ofMillis(100));
-            if (queryCpus().stream().noneMatch(c -> paths.contains(c.qomPath()))) {
+            if (queryCpus(deadlines.qmpCommand()).stream().noneMatch(c -> paths.contains(c.qomPath()))) {
                 return;
             }
             waitQuietly(wake, Duration.ofMillis(150));
@@ -324,7 +322,7 @@ public final class QemuVm implements AutoCloseable {
             events.qmpRoundTrip(step, Duration.ofNanos(System.nanoTime() - start));
             return result;
         } catch (TimeoutException e) {
-            freeSlots.forget(); // QEMU may still act on it: its view is the truth again
+            cpus.forget(); // QEMU may still act on it: its view is the truth again
             throw new VmNotAnsweringException(step + " did not finish within " + (timeout.toMillis() % 1000 == 0
                     ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms"));
         } catch (ExecutionException e) {

@@ -34,27 +34,46 @@ public final class VcpuThreads {
         return tids;
     }
 
-    /** Threads of {@code pid} not in {@code before}: those whose names say they are vCPUs, and the others. */
+    /**
+     * Threads of {@code pid} not in {@code before}: those whose names say they are vCPUs ({@code CPU n/TCG} or
+     * {@code CPU n/KVM}, with their indexes n), and the others.
+     */
     public Found newThreads(long pid, Set<Integer> before) {
-        Found found = new Found(new ArrayList<>(), new ArrayList<>());
+        Found found = new Found(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (int tid : tids(pid)) {
             if (!before.contains(tid)) {
-                (isVcpu(pid, tid) ? found.vcpus() : found.others()).add(tid);
+                int index = vcpuIndex(pid, tid);
+                if (index >= 0) {
+                    found.vcpus().add(tid);
+                    found.indexes().add(index);
+                } else {
+                    found.others().add(tid);
+                }
             }
         }
         return found;
     }
 
-    /** New threads of a process, by kind. */
-    public record Found(List<Integer> vcpus, List<Integer> others) {
+    /** New threads of a process, by kind; {@code indexes} holds the vCPUs' indexes, in the order of {@code vcpus}. */
+    public record Found(List<Integer> vcpus, List<Integer> others, List<Integer> indexes) {
     }
 
-    private boolean isVcpu(long pid, int tid) {
+    /** The vCPU index in the thread's name, or -1 if the name is not a vCPU's (or the thread is gone). */
+    private int vcpuIndex(long pid, int tid) {
+        String comm;
         try {
-            String comm = Files.readString(procRoot.resolve(pid + "/task/" + tid + "/comm")).strip();
-            return comm.startsWith("CPU ") && (comm.endsWith("/TCG") || comm.endsWith("/KVM"));
+            comm = Files.readString(procRoot.resolve(pid + "/task/" + tid + "/comm")).strip();
         } catch (IOException e) {
-            return false;
+            return -1;
+        }
+        int slash = comm.indexOf('/');
+        if (!comm.startsWith("CPU ") || slash < 0 || !(comm.endsWith("/TCG") || comm.endsWith("/KVM"))) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(comm.substring(4, slash));
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 }

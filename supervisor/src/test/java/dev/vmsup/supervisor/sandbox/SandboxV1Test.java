@@ -99,13 +99,13 @@ class SandboxV1Test {
             f.assertPlacement(s, 1);
             assertThat(read(l.vcpu(), "cpu.cfs_quota_us")).isEqualTo("250000");
             assertThat(read(l.vcpu(), "cpu.cfs_period_us")).isEqualTo("200000");
-            assertThat(commands).as("the warm-up reads QEMU's free slots and CPUs, and changes nothing")
-                    .containsExactly("query-hotpluggable-cpus", "query-cpus-fast");
+            assertThat(commands).as("the warm-up reads QEMU's free slots (the CPUs are known), and changes nothing")
+                    .containsExactly("query-hotpluggable-cpus");
 
             commands.clear();
             assertThat(s.resize(2)).hasSize(2);
-            assertThat(commands).as("a hotplug after the warm-up: the floor's two commands, nothing else")
-                    .containsExactly("device_add", "query-cpus-fast");
+            assertThat(commands).as("a hotplug after the warm-up: device_add, nothing else (the new CPU is known from"
+                    + " its vCPU thread)").containsExactly("device_add");
             assertThat(atReply.get("CPU 1/TCG")).as("the new vCPU when device_add answered: %s", atReply)
                     .containsEntry("cpu", l.vcpu()).containsEntry("cpuset", l.vcpu());
             assertThat(atReply.get("main")).as("QEMU's main thread, lent for CPU time only")
@@ -113,6 +113,10 @@ class SandboxV1Test {
             assertThat(windows).as("born under the vCPUs' limits: never ran outside them").containsExactly(Duration.ZERO);
             assertThat(placedAfter).singleElement().satisfies(d -> assertThat(d).isPositive());
             f.assertPlacement(s, 2); // the main thread back with QEMU's other threads, both vCPUs in vcpu
+            Map<Integer, String> names = SandboxFixture.threads(s.snapshot().qemuPid());
+            assertThat(s.snapshot().vcpus()).as("the CPU the hotplug knew without asking QEMU: its index is its thread's")
+                    .allSatisfy(v -> assertThat(names.get(v.threadId())).isEqualTo("CPU " + v.index() + "/TCG"))
+                    .extracting(VcpuInfo::qomPath).endsWith("/machine/peripheral/cpu-1");
         } finally {
             s.teardown();
         }
