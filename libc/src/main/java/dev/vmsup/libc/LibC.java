@@ -79,7 +79,7 @@ public final class LibC {
 
     /** write(2) of {@code length} bytes of {@code bytes} from {@code offset}; returns the count written or -1. */
     public static long write(int fd, byte[] bytes, int offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > bytes.length) {
+        if (offset < 0 || length < 0 || length > bytes.length - offset) {
             throw new IndexOutOfBoundsException("write of " + length + " bytes from " + offset + " of " + bytes.length);
         }
         long buf = Bound.MEMORY.allocateMemory(Math.max(length, 1), false);

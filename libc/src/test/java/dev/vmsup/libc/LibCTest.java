@@ -161,6 +161,8 @@ class LibCTest {
         assertThatThrownBy(() -> LibC.execve(c(dir), new byte[][] {noNul}, new byte[0][]))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LibC.write(1, new byte[4], 2, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> LibC.write(1, new byte[4], 2, Integer.MAX_VALUE))
+                .isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> LibC.pthreadSigmask(LibC.SIG_BLOCK, new byte[8], null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("128");
         assertThatThrownBy(() -> LibC.sigset(0)).isInstanceOf(IllegalArgumentException.class);
