@@ -22,10 +22,11 @@ import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.json.JsonTrees;
 
 /**
- * Start-up work of {@code vmsup run} done ahead of need on a spare thread while the main thread reads the configuration
+ * Start-up work of {@code vmsup run} done ahead of need on spare threads while the main thread reads the configuration
  * and makes the cgroups: one image's start is a single thread of class initialisation, and this machine kind has two
- * cores. SLF4J's set-up, the native calls bound, Jackson's tree machinery, and in the image that goes on to run the
- * sandbox the Vert.x instance itself and the classes of the QMP client and the API's HTTP server. Nothing done here
+ * cores. SLF4J's set-up, the native calls bound (on a thread of their own, from the first moment), Jackson's tree
+ * machinery, and in the image that goes on to run the sandbox the Vert.x instance itself and the classes of the QMP
+ * client and the API's HTTP server. Nothing done here
  * is seen by the main thread except the Vert.x instance, which {@link #vertx()} hands over and {@link #discard()}
  * closes. A step that fails is left to the main thread, which then meets (and reports) the failure itself.
  */
@@ -149,8 +150,8 @@ final class Preload {
     }
 
     /**
-     * Returns once the spare thread's steps are done (at most 10 s): before a re-execution, so that no file it opens
-     * (jffi unpacks and loads its native stub) is open while the descriptors are swept.
+     * Returns once the spare threads' steps are done (at most 10 s; the binding thread's too): before a re-execution,
+     * so that no file they open (jffi loads its native stub) is open while the descriptors are swept.
      */
     void awaitSteps() {
         try {

@@ -12,8 +12,9 @@ import dev.vmsup.supervisor.vm.QemuVm;
 /**
  * The hot(un)plug half of a resize, CPU by CPU, under the sandbox's lock. Each new vCPU thread is born under the
  * vCPUs' CPU limits (QEMU's main thread, which creates it during device_add, is lent to the vcpu cgroup meanwhile),
- * is moved into vcpu in the other hierarchies right after, then QEMU's whole list confirms the picture. A step QEMU
- * refuses ends the loop and is returned, not thrown, so the caller can still place and limit what did change.
+ * is moved into vcpu in the other hierarchies right after, then every listed vCPU thread is reconciled (the list as
+ * the plug left it, QEMU's own when that is uncertain: {@code QemuVm#cpusAfterPlug}). A step QEMU refuses ends the
+ * loop and is returned, not thrown, so the caller can still place and limit what did change.
  */
 final class CpuHotplug {
     private final QemuVm vm;
