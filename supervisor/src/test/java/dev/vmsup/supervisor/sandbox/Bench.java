@@ -169,15 +169,22 @@ public final class Bench {
         List<Double> b = new ArrayList<>();
         List<Double> floorB = new ArrayList<>();
         List<Double> atHome = new ArrayList<>();
+        // CPU time (user + system) of the process until its API answered, and of the bare JVM until hello world's end:
+        // on this machine's cores a start of W ms can use at most cores x W ms of CPU (QEMU's start included)
+        List<Double> cpuA = new ArrayList<>();
+        List<Double> cpuAtHome = new ArrayList<>();
+        List<Double> floorCpu = new ArrayList<>();
         runLauncher("--version"); // builds the jar and the class-data archive on first use
         for (int i = 0; i < STARTS; i++) {
             long t = System.nanoTime();
-            bareJvm();
+            bareJvm(false);
             floorA.add(ms(System.nanoTime() - t));
+            floorCpu.add(bareJvm(true)); // untimed: its shell waits for the JVM and reads the JVM's CPU time
 
             long t0 = System.nanoTime();
             Process p = startVmsup("a" + i, true);
             a.add(ms(awaitApi("a" + i, t0, "\"state\"").toNanos()));
+            cpuA.add(cpuMs(p.toHandle())); // both images: the re-execution keeps the pid and its CPU time
             stop(p);
 
             Cgroup home = f.hierarchy.create(f.overheadRoot().child("o" + i));
@@ -185,6 +192,7 @@ public final class Bench {
                 long t2 = System.nanoTime();
                 Process one = startVmsupAtHome("o" + i, home);
                 atHome.add(ms(awaitApi("o" + i, t2, "\"state\"").toNanos()));
+                cpuAtHome.add(cpuMs(one.toHandle()));
                 stop(one);
             } finally {
                 f.hierarchy.remove(home.path());
@@ -203,6 +211,11 @@ public final class Bench {
         // pod overhead"), one process image
         ok &= line("(a') the same, spawned in its cgroup (ms)", median(atHome), median(floorA),
                 "bare JVM: hello world, same flags", true, "-");
+        int cores = Runtime.getRuntime().availableProcessors();
+        ok &= line("(a) CPU used until the API answers (ms, median)", median(cpuA), median(floorCpu),
+                "bare JVM's CPU; " + cores + " cores x 350 ms = " + cores * 350, true, "-");
+        ok &= line("(a') CPU used until the API answers (ms, median)", median(cpuAtHome), median(floorCpu),
+                "bare JVM's CPU", true, "-");
         ok &= line("(b) start -> running, vCPUs placed (ms, median)", median(b), median(floorB),
                 "QEMU alone + QMP connect + cont", median(b) - median(floorB) <= 150, "<= floor + 150 ms");
 
@@ -305,15 +318,32 @@ public final class Bench {
      * The floor of a start: hello world on the JVM scripts/vmsup starts, with the same JDK and flags (scripts/jvm-flags,
      * the class-data archive included), from a class path that begins with vmsup's jar as the archive requires.
      */
-    private void bareJvm() throws Exception {
+    private double bareJvm(boolean cpu) throws Exception {
         String cp = root.resolve("supervisor/target/vmsup.jar") + ":" + root.resolve("supervisor/target/test-classes");
-        Process bare = new ProcessBuilder("bash", "-c", "root=$1; . \"$root/scripts/jvm-flags\"; exec \"$java\" "
-                + "\"${flags[@]}\" -cp \"$2\" \"$3\"", "bench", root.toString(), cp, Hello.class.getName())
-                .redirectErrorStream(true).start();
+        // with cpu, the shell runs the JVM as its child and prints the children's user and system time (`times`)
+        String run = (cpu ? "" : "exec ") + "\"$java\" \"${flags[@]}\" -cp \"$2\" \"$3\"" + (cpu ? "; times" : "");
+        Process bare = new ProcessBuilder("bash", "-c", "root=$1; . \"$root/scripts/jvm-flags\"; " + run, "bench",
+                root.toString(), cp, Hello.class.getName()).redirectErrorStream(true).start();
         String out = new String(bare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!bare.waitFor(60, TimeUnit.SECONDS) || bare.exitValue() != 0 || !out.contains("hello")) {
             throw new IllegalStateException("the bare JVM floor did not run: " + out);
         }
+        if (!cpu) {
+            return 0;
+        }
+        // the second line of `times`: the children's user and system time, e.g. "0m0.052s 0m0.012s"
+        Matcher m = Pattern.compile("(?m)^\\S+ \\S+\\R(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("no CPU time in the bare JVM's output: " + out);
+        }
+        return (Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2)) + Integer.parseInt(m.group(3)) * 60
+                + Double.parseDouble(m.group(4))) * 1000;
+    }
+
+    /** CPU time (user + system) a live process has used so far, its exited threads' included (the kernel's ticks). */
+    private static double cpuMs(ProcessHandle p) {
+        return p.info().totalCpuDuration()
+                .orElseThrow(() -> new IllegalStateException("no CPU time for pid " + p.pid())).toNanos() / 1e6;
     }
 
     /** The bare JVM start of the floor: prints one line. */
