@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.timelimiter.TimeLimiter;
@@ -103,8 +102,7 @@ public final class QmpClient implements AutoCloseable {
     public static Future<QmpClient> connectWithRetry(Vertx vertx, Path socket, QmpOptions options) {
         RetryConfig config = RetryConfig.custom()
                 .maxAttempts(Integer.MAX_VALUE)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(options.connectFirstBackoff(), 2.0,
-                        options.connectMaxBackoff()))
+                .intervalFunction(new ConnectBackoff(options.connectFirstBackoff(), options.connectMaxBackoff()))
                 .retryOnException(e -> !(unwrap(e) instanceof QmpProtocolException)
                         && !(unwrap(e) instanceof QmpErrorException))
                 .build();
