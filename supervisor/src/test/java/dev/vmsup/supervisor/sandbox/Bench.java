@@ -214,7 +214,7 @@ public final class Bench {
         int cores = Runtime.getRuntime().availableProcessors();
         ok &= line("(a) CPU used until the API answers (ms, median)", median(cpuA), median(floorCpu),
                 "bare JVM's CPU; " + cores + " cores x 350 ms = " + cores * 350, true, "-");
-        ok &= line("(a') CPU used until the API answers (ms, median)", median(cpuAtHome), median(floorCpu),
+        ok &= line("(a') CPU used until the API answers, one image (ms)", median(cpuAtHome), median(floorCpu),
                 "bare JVM's CPU", true, "-");
         ok &= line("(b) start -> running, vCPUs placed (ms, median)", median(b), median(floorB),
                 "QEMU alone + QMP connect + cont", median(b) - median(floorB) <= 150, "<= floor + 150 ms");
