@@ -17,8 +17,8 @@ final class ConnectBackoff implements IntervalFunction {
         this.firstMillis = first.toMillis();
         this.maxMillis = max.toMillis();
         if (firstMillis < 1 || maxMillis < firstMillis) {
-            throw new IllegalArgumentException("connect backoff must be at least 1 ms and at most its longest, got "
-                    + first.toMillis() + " ms and " + max.toMillis() + " ms");
+            throw new IllegalArgumentException("the first connect wait must be at least 1 ms and not above the "
+                    + "longest, got " + first.toMillis() + " ms and " + max.toMillis() + " ms");
         }
     }
 
