@@ -133,20 +133,19 @@ public final class Rebirth {
         // then left to a spare thread (Preload) instead of holding up the start
         Logger log = LoggerFactory.getLogger(Rebirth.class);
         log.info("re-executing in {} so that vmsup's own memory is charged there from its first page", birth.home());
-        byte[] termination = termination();
-        LibC.pthreadSigmask(LibC.SIG_BLOCK, termination, null);
+        LibC.pthreadSigmask(LibC.SIG_BLOCK, termination(), null);
         try {
             checkpoint.run(); // a stop asked for before the mask took effect is not carried into the new image
             LibC.signal(LibC.SIGTERM, LibC.SIG_IGN);
             LibC.signal(LibC.SIGINT, LibC.SIG_IGN);
             checkpoint.run(); // nor one whose handler ran on another thread before the signals were ignored
         } catch (RuntimeException e) {
-            restoreSignals(termination);
+            restoreSignals();
             throw e;
         }
         LibC.execve(path, argv, envpArray);
         int errno = LibC.errno();
-        restoreSignals(termination);
+        restoreSignals();
         Errno e = Errno.valueOf(errno);
         throw new SupervisorException("re-executing " + exe + " failed: " + (e == null ? "errno " + errno
                 : e.name() + " (" + e.description() + ")"));
@@ -158,11 +157,8 @@ public final class Rebirth {
     }
 
     /** Default dispositions, vmsup's handlers again, the signals unblocked: as before {@link #exec}. */
-    private void restoreSignals(byte[] termination) {
-        LibC.signal(LibC.SIGTERM, LibC.SIG_DFL);
-        LibC.signal(LibC.SIGINT, LibC.SIG_DFL);
-        reinstallHandlers.run();
-        LibC.pthreadSigmask(LibC.SIG_UNBLOCK, termination, null);
+    private void restoreSignals() {
+        afterBirth(reinstallHandlers); // the same steps a new image takes
     }
 
     /**
