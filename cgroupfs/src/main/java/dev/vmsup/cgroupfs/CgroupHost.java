@@ -29,14 +29,6 @@ public record CgroupHost(Mode mode, Map<String, Path> v1Mounts, Path unifiedMoun
     static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
             "net_cls", "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc");
 
-    /**
-     * Optional: makes cgroupfs ready for its first write now (its native calls bound, which otherwise happens at the
-     * first write). Harmless: it touches no cgroup. For a caller that can do it on a spare thread.
-     */
-    public static void bindNativeCalls() {
-        CgroupFiles.bindNow();
-    }
-
     /** The v1 controllers vmsup places tasks in and writes limits for, when mounted. */
     public static final Set<String> DEFAULT_V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "pids");
 

@@ -32,11 +32,6 @@ public final class CgroupFiles {
     private CgroupFiles() {
     }
 
-    /** Binds the native calls now, so that the first real cgroup write does not pay for it. */
-    public static void bindNow() {
-        LibC.bindNow();
-    }
-
     /**
      * The path as the kernel takes it: its bytes in the encoding the JDK gives file names ({@code sun.jnu.encoding})
      * and a NUL.

@@ -17,9 +17,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpServerOptions;
 
-import dev.vmsup.cgroupfs.CgroupHost;
 import dev.vmsup.cgroupfs.CgroupPath;
 import dev.vmsup.json.JsonTrees;
+import dev.vmsup.libc.LibC;
 
 /**
  * Start-up work of {@code vmsup run} done ahead of need on spare threads while the main thread reads the configuration
@@ -107,7 +107,7 @@ final class Preload {
         @Override
         public void run() {
             try {
-                CgroupHost.bindNativeCalls(); // cgroupfs's and the process's own: one binding (dev.vmsup.libc)
+                LibC.bindNow(); // cgroupfs's calls and the process's own: one binding
             } catch (RuntimeException | LinkageError e) {
                 // the main thread binds them at its first call, and reports what goes wrong
             } finally {
