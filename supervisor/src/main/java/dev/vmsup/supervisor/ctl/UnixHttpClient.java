@@ -149,15 +149,54 @@ public final class UnixHttpClient {
         }
         ByteArrayOutputStream in = new ByteArrayOutputStream();
         ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-        while (ch.read(buf) >= 0) {
+        long whole = -1; // the reply's length once its head has arrived and says so
+        while (whole < 0 || in.size() < whole) {
+            if (ch.read(buf) < 0) {
+                if (whole >= 0 && whole != Long.MAX_VALUE) {
+                    throw new IOException("reply from " + socket + " ended after " + in.size() + " of its " + whole
+                            + " bytes");
+                }
+                break;
+            }
             buf.flip();
             in.write(buf.array(), 0, buf.limit());
             buf.clear();
             if (in.size() > MAX_REPLY) {
                 throw new IOException("reply from " + socket + " is larger than " + MAX_REPLY + " bytes");
             }
+            if (whole < 0) {
+                whole = replyLength(in.toByteArray());
+            }
         }
         return parse(in.toByteArray());
+    }
+
+    /**
+     * The length of a whole reply starting with {@code raw}, from its head: head plus Content-Length, so the exchange
+     * ends when the body is in and not when the server gets round to closing; {@link Long#MAX_VALUE} (until the
+     * server closes) for a chunked reply or one without a length; -1 while the head is incomplete.
+     */
+    static long replyLength(byte[] raw) {
+        String text = new String(raw, StandardCharsets.ISO_8859_1);
+        int headEnd = text.indexOf("\r\n\r\n");
+        if (headEnd < 0) {
+            return -1;
+        }
+        long length = Long.MAX_VALUE;
+        for (String line : text.substring(0, headEnd).split("\r\n")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("transfer-encoding:")) {
+                return Long.MAX_VALUE;
+            }
+            if (lower.startsWith("content-length:")) {
+                String value = line.substring("content-length:".length()).strip();
+                if (value.isEmpty() || value.length() > 9 || !value.chars().allMatch(Character::isDigit)) {
+                    return Long.MAX_VALUE; // not a length this client trusts: read until the server closes
+                }
+                length = headEnd + 4 + Long.parseLong(value);
+            }
+        }
+        return length;
     }
 
     private SocketChannel connect() throws UnreachableException {
