@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -168,7 +169,9 @@ public final class UnixHttpClient {
                 whole = replyLength(in.toByteArray());
             }
         }
-        return parse(in.toByteArray());
+        byte[] raw = in.toByteArray();
+        // bytes past the declared length are not this reply's
+        return parse(whole >= 0 && whole < raw.length ? Arrays.copyOf(raw, (int) whole) : raw);
     }
 
     /**

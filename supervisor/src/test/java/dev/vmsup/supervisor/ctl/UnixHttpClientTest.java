@@ -50,6 +50,14 @@ class UnixHttpClientTest {
     }
 
     @Test
+    void bytesPastTheDeclaredLengthAreNotPartOfTheReply() throws Exception {
+        try (Server server = new Server(dir.resolve("api.sock"), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", null)) {
+            UnixHttpClient.Response r = new UnixHttpClient(server.path, Duration.ofSeconds(10)).send("GET", "/x", null);
+            assertThat(r.body()).isEqualTo("ok");
+        }
+    }
+
+    @Test
     void aReplyCutShortOfItsLengthIsAnError() throws Exception {
         try (Server server = new Server(dir.resolve("api.sock"), "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"cou", null)) {
             UnixHttpClient client = new UnixHttpClient(server.path, Duration.ofSeconds(10));
