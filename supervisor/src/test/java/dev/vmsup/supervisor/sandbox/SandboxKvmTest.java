@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,8 +45,16 @@ public class SandboxKvmTest {
         f = fixture;
     }
 
-    /** Under CI=true on this machine kind a missing /dev/kvm fails the run. */
+    /**
+     * Under CI=true a missing or unusable /dev/kvm fails the run, except on a machine whose kernel offers no KVM at
+     * all: no /dev/kvm node, which no install step can bring, declared by scripts/test in {@code VMSUP_TEST_NO_KVM}.
+     * There the KVM tests are skipped with that reason, and scripts/test names them as not tested at its end.
+     */
     public static void requireKvm() {
+        String noKvm = System.getenv("VMSUP_TEST_NO_KVM");
+        if (noKvm != null && !noKvm.isBlank() && !Files.exists(AccelProbe.DEV_KVM)) {
+            Assumptions.abort("not tested on this machine: " + noKvm);
+        }
         Prerequisites.require(AccelProbe.kvmUsable(AccelProbe.DEV_KVM), "a usable /dev/kvm (KVM can create VMs)");
     }
 
