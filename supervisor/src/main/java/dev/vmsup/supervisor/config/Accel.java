@@ -1,10 +1,14 @@
 package dev.vmsup.supervisor.config;
 
+import java.nio.file.Path;
 import java.util.Locale;
 
 /** QEMU accelerator choice: KVM, TCG (multi-threaded), or KVM when it is usable and TCG otherwise. */
 public enum Accel {
     KVM, TCG, AUTO;
+
+    /** The KVM device: {@code kvm} needs it readable and writable, {@code auto} looks at it. */
+    public static final Path KVM_DEVICE = Path.of("/dev/kvm");
 
     public static Accel parse(String key, String text) {
         try {

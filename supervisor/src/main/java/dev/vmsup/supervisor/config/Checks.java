@@ -57,6 +57,18 @@ final class Checks {
         return p;
     }
 
+    /**
+     * {@code accel = "kvm"} asked for explicitly needs {@code device} readable and writable now, before anything is
+     * made: QEMU would only fail later, after vmsup had made its cgroups. {@code auto} and {@code tcg} need nothing.
+     */
+    static Accel checkAccel(Accel accel, Path device) {
+        if (accel == Accel.KVM && !(Files.isReadable(device) && Files.isWritable(device))) {
+            throw new ConfigException("accel", "accel/--accel kvm: " + device + (Files.exists(device)
+                    ? " is not readable and writable by this user" : " does not exist (this host offers no KVM)"));
+        }
+        return accel;
+    }
+
     static String checkParams(String params) {
         if (params.indexOf('\0') >= 0 || params.indexOf('\n') >= 0) {
             throw new ConfigException("kernel_params", "kernel_params must be one line without NUL");

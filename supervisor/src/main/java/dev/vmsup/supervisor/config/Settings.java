@@ -258,7 +258,8 @@ public final class Settings {
                 Checks.executable("path", qemuPath), Checks.readable("kernel", kernel), Checks.readable("initrd", initrd),
                 Checks.checkParams(kernelParams), Checks.absolute("virtio_fs_daemon", virtiofsDaemon),
                 Checks.cgroupPath("cgroup_parent", cgroupParent), Checks.cgroupPath("overhead_cgroup", overheadCgroup),
-                sandboxCgroupPrefix, vcpuCgroup, accel, cgroupHierarchy, controllers, stateDirPath,
+                sandboxCgroupPrefix, vcpuCgroup, Checks.checkAccel(accel, Accel.KVM_DEVICE), cgroupHierarchy,
+                controllers, stateDirPath,
                 serial != null ? Checks.checkSerial(serial) : stateDirPath.resolve("serial.log").toString(),
                 Checks.readable("--containers", containersFile), apiSocketPath(stateDirPath), share(), paused, autoVcpus,
                 deadlines, systemdCgroup, systemdScope());

@@ -3,11 +3,8 @@ package dev.vmsup.supervisor.vm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import dev.vmsup.supervisor.config.Accel;
-
-
-
-
 
 /**
  * Resolves {@code accel = auto}. The rule: KVM when {@code /dev/kvm} is readable and writable and this host is not
@@ -20,7 +17,7 @@ public final class AccelProbe {
     public static final String TCG = "tcg,thread=multi";
     public static final String KVM = "kvm";
     /** The KVM device. */
-    public static final Path DEV_KVM = Path.of("/dev/kvm");
+    public static final Path DEV_KVM = Accel.KVM_DEVICE;
 
     /** What {@code accel} resolves to on this host, and why. */
     public record Decision(String accel, String why) {

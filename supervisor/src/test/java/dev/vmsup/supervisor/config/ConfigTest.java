@@ -158,6 +158,26 @@ class ConfigTest {
     }
 
     @Test
+    void kvmAskedForNeedsItsDeviceBeforeAnythingIsMade() throws IOException {
+        Path absent = tmp.resolve("kvm");
+        assertThatThrownBy(() -> Checks.checkAccel(Accel.KVM, absent)).isInstanceOf(ConfigException.class)
+                .hasMessage("accel/--accel kvm: " + absent + " does not exist (this host offers no KVM)");
+        // auto decides at start (TCG without a device), tcg needs none
+        assertThat(Checks.checkAccel(Accel.AUTO, absent)).isEqualTo(Accel.AUTO);
+        assertThat(Checks.checkAccel(Accel.TCG, absent)).isEqualTo(Accel.TCG);
+        Path device = Files.createFile(absent);
+        assertThat(Checks.checkAccel(Accel.KVM, device)).isEqualTo(Accel.KVM);
+        // resolve() applies it to the host's own device
+        Settings s = withFakeQemu();
+        s.accel(Accel.KVM);
+        if (Files.isReadable(Accel.KVM_DEVICE) && Files.isWritable(Accel.KVM_DEVICE)) {
+            assertThat(s.resolve("x").accel()).isEqualTo(Accel.KVM);
+        } else {
+            assertThatThrownBy(() -> s.resolve("x")).hasMessageStartingWith("accel/--accel kvm: /dev/kvm ");
+        }
+    }
+
+    @Test
     void deadlinesAreConfigurableAndChecked() throws IOException {
         Settings s = ConfigLoader.load(toml("""
                 [vmsup]
