@@ -89,7 +89,9 @@ class ConfigTest {
                 {"[nonsense]\na = 1", "unknown section or key 'nonsense'"},
                 {"[hypervisor.qemu]\ndefault_vcpus = \"two\"", "'hypervisor.qemu.default_vcpus' must be an integer"},
                 {"[runtime]\nsandbox_cgroup_only = 1", "'runtime.sandbox_cgroup_only' must be true or false"},
-                {"[vmsup]\naccel = \"xen\"", "expected kvm, tcg or auto"},
+                {"[vmsup]\naccel = \"xen\"", "vmsup.accel: expected kvm, tcg or auto, got 'xen'"},
+                {"[vmsup]\ncgroup_hierarchy = \"v3\"", "vmsup.cgroup_hierarchy: expected auto, v1 or v2, got 'v3'"},
+                {"[runtime]\nsystemd_cgroup = \"maybe\"", "runtime.systemd_cgroup: expected off, on or auto"},
                 {"[vmsup]\nv1_controllers = \"cpu\"", "must be an array"},
                 {"[hypervisor.qemu]\ndefault_vcpus = 99999999999", "must be an integer"},
                 {"[vmsup\n", "cannot read config"},
@@ -101,7 +103,7 @@ class ConfigTest {
     void badTomlNamesTheKey(String text, String expected) throws IOException {
         Path file = toml(text);
         assertThatThrownBy(() -> ConfigLoader.load(file)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(expected)
+                .hasMessageContaining(expected).hasMessageContaining(file + ": ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
