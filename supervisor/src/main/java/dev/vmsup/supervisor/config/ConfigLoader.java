@@ -72,7 +72,13 @@ public final class ConfigLoader {
             if (!known.contains(e.getKey())) {
                 throw new ConfigException(key, file + ": unknown key '" + key + "'");
             }
-            apply(s, file, key, e.getKey(), e.getValue());
+            try {
+                apply(s, file, key, e.getKey(), e.getValue());
+            } catch (ConfigException bad) {
+                // the parsers shared with the command line name the key alone: the file goes in front, as in the rest
+                throw bad.getMessage().startsWith(file + ": ") ? bad
+                        : new ConfigException(bad.key(), file + ": " + bad.getMessage());
+            }
         }
     }
 
@@ -87,32 +93,21 @@ public final class ConfigLoader {
             case "default_memory" -> s.memoryMib(integer(file, key, v));
             case "virtio_fs_daemon" -> s.virtiofsDaemon(text(file, key, v));
             case "sandbox_cgroup_only" -> s.sandboxCgroupOnly(bool(file, key, v));
-            case "systemd_cgroup" -> s.systemdCgroup(inFile(file, () -> SystemdCgroup.parse(key, v.isBoolean()
-                    ? v.asText() : text(file, key, v))));
+            case "systemd_cgroup" -> s.systemdCgroup(SystemdCgroup.parse(key, v.isBoolean() ? v.asText()
+                    : text(file, key, v)));
             case "cgroup_parent" -> s.cgroupParent(text(file, key, v));
             case "overhead_cgroup" -> s.overheadCgroup(text(file, key, v));
             case "sandbox_cgroup_prefix" -> s.sandboxCgroupPrefix(text(file, key, v));
             case "vcpu_cgroup" -> s.vcpuCgroup(text(file, key, v));
-            case "accel" -> s.accel(inFile(file, () -> Accel.parse(key, text(file, key, v))));
+            case "accel" -> s.accel(Accel.parse(key, text(file, key, v)));
             case "state_dir" -> s.stateBase(text(file, key, v));
             case "auto_vcpus" -> s.autoVcpus(bool(file, key, v));
-            case "cgroup_hierarchy" -> s.cgroupHierarchy(inFile(file, () -> HierarchyChoice.parse(key,
-                    text(file, key, v))));
+            case "cgroup_hierarchy" -> s.cgroupHierarchy(HierarchyChoice.parse(key, text(file, key, v)));
             case "v1_controllers" -> s.v1Controllers(strings(file, key, v));
             case "memory_overhead" -> s.memoryOverheadMib(integer(file, key, v));
             case "qmp_connect_timeout", "qmp_command_timeout", "cpu_unplug_timeout", "powerdown_timeout",
                     "quit_timeout" -> s.deadlines(withDeadline(s.deadlines(), name, seconds(file, key, v)));
             default -> throw new ConfigException(key, file + ": unknown key '" + key + "'");
-        }
-    }
-
-    /** A value read by a parser shared with the command line: its error gets the file in front, as all here do. */
-    private static <T> T inFile(Path file, java.util.function.Supplier<T> parse) {
-        try {
-            return parse.get();
-        } catch (ConfigException e) {
-            String msg = e.getMessage();
-            throw msg.startsWith(file + ": ") ? e : new ConfigException(e.key(), file + ": " + msg);
         }
     }
 
