@@ -88,7 +88,7 @@ final class CheckCommand implements Callable<Integer> {
             problems.add("vmsup must run as root to write cgroups");
         }
         Path proc = host != null ? host.procRoot() : Path.of("/proc");
-        boolean kvm = AccelProbe.kvmUsable(AccelProbe.DEV_KVM);
+        boolean kvm = Accel.kvmUsable(Accel.KVM_DEVICE);
         boolean nested = AccelProbe.nested(proc.resolve("cpuinfo"));
         out.printf("%-16s %s%s%n", "kvm", kvm ? "/dev/kvm usable" : "/dev/kvm not usable",
                 nested ? ", running under a hypervisor (nested)" : "");

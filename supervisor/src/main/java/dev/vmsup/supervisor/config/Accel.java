@@ -1,5 +1,6 @@
 package dev.vmsup.supervisor.config;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -9,6 +10,11 @@ public enum Accel {
 
     /** The KVM device: {@code kvm} needs it readable and writable, {@code auto} looks at it. */
     public static final Path KVM_DEVICE = Path.of("/dev/kvm");
+
+    /** True if {@code device} (the KVM device, or a stand-in) is readable and writable by this user. */
+    public static boolean kvmUsable(Path device) {
+        return Files.isReadable(device) && Files.isWritable(device);
+    }
 
     public static Accel parse(String key, String text) {
         try {

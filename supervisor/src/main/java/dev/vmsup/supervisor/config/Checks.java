@@ -62,7 +62,7 @@ final class Checks {
      * made: QEMU would only fail later, after vmsup had made its cgroups. {@code auto} and {@code tcg} need nothing.
      */
     static Accel checkAccel(Accel accel, Path device) {
-        if (accel == Accel.KVM && !(Files.isReadable(device) && Files.isWritable(device))) {
+        if (accel == Accel.KVM && !Accel.kvmUsable(device)) {
             throw new ConfigException("accel", "accel/--accel kvm: " + device + (Files.exists(device)
                     ? " is not readable and writable by this user" : " does not exist (this host offers no KVM)"));
         }

@@ -16,8 +16,6 @@ import dev.vmsup.supervisor.config.Accel;
 public final class AccelProbe {
     public static final String TCG = "tcg,thread=multi";
     public static final String KVM = "kvm";
-    /** The KVM device. */
-    public static final Path DEV_KVM = Accel.KVM_DEVICE;
 
     /** What {@code accel} resolves to on this host, and why. */
     public record Decision(String accel, String why) {
@@ -37,21 +35,18 @@ public final class AccelProbe {
             case KVM -> new Decision(KVM, "asked for");
             case TCG -> new Decision(TCG, "asked for");
             case AUTO -> {
-                if (!kvmUsable(DEV_KVM)) {
-                    yield new Decision(TCG, DEV_KVM + " is missing or not read-writable");
+                if (!Accel.kvmUsable(Accel.KVM_DEVICE)) {
+                    yield new Decision(TCG, Accel.KVM_DEVICE + " is missing or not read-writable");
                 }
                 if (nested(procRoot.resolve("cpuinfo"))) {
                     yield new Decision(TCG, "this host runs under a hypervisor (CPU flag 'hypervisor'), where nested "
                             + "KVM guests may hang; --accel kvm forces KVM (paused VMs and placement work)");
                 }
-                yield new Decision(KVM, DEV_KVM + " is usable and this host is not nested");
+                yield new Decision(KVM, Accel.KVM_DEVICE + " is usable and this host is not nested");
             }
         };
     }
 
-    public static boolean kvmUsable(Path dev) {
-        return Files.isReadable(dev) && Files.isWritable(dev);
-    }
 
     /** True if the CPU flags say this host is a guest (or cpuinfo cannot be read: the cautious answer). */
     public static boolean nested(Path cpuinfo) {

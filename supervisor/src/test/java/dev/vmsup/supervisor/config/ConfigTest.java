@@ -172,7 +172,7 @@ class ConfigTest {
         // resolve() applies it to the host's own device
         Settings s = withFakeQemu();
         s.accel(Accel.KVM);
-        if (Files.isReadable(Accel.KVM_DEVICE) && Files.isWritable(Accel.KVM_DEVICE)) {
+        if (Accel.kvmUsable(Accel.KVM_DEVICE)) {
             assertThat(s.resolve("x").accel()).isEqualTo(Accel.KVM);
         } else {
             assertThatThrownBy(() -> s.resolve("x")).hasMessageStartingWith("accel/--accel kvm: /dev/kvm ");

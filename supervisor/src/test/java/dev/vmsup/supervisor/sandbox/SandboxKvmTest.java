@@ -26,7 +26,6 @@ import dev.vmsup.supervisor.config.Accel;
 import dev.vmsup.supervisor.config.Settings;
 import dev.vmsup.supervisor.testing.SandboxExtension;
 import dev.vmsup.supervisor.testing.SandboxFixture;
-import dev.vmsup.supervisor.vm.AccelProbe;
 
 /**
  * A paused KVM VM on this host's real cgroup v1 hierarchies (the nested KVM here creates VMs, names vCPU threads
@@ -52,10 +51,10 @@ public class SandboxKvmTest {
      */
     public static void requireKvm() {
         String noKvm = System.getenv("VMSUP_TEST_NO_KVM");
-        if (noKvm != null && !noKvm.isBlank() && !Files.exists(AccelProbe.DEV_KVM)) {
+        if (noKvm != null && !noKvm.isBlank() && !Files.exists(Accel.KVM_DEVICE)) {
             Assumptions.abort("not tested on this machine: " + noKvm);
         }
-        Prerequisites.require(AccelProbe.kvmUsable(AccelProbe.DEV_KVM), "a usable /dev/kvm (KVM can create VMs)");
+        Prerequisites.require(Accel.kvmUsable(Accel.KVM_DEVICE), "a usable /dev/kvm (KVM can create VMs)");
     }
 
     /** Every process whose name is {@code name}, from a scan of all of /proc (not the code under test's way). */

@@ -103,6 +103,6 @@ class CommandLineAndLayoutTest {
             java.nio.file.Files.delete(cpuinfo);
         }
         assertThat(AccelProbe.resolve(Accel.TCG, Path.of("/proc"))).isEqualTo("tcg,thread=multi");
-        assertThat(AccelProbe.kvmUsable(Path.of("/nonexistent/kvm"))).isFalse();
+        assertThat(Accel.kvmUsable(Path.of("/nonexistent/kvm"))).isFalse();
     }
 }
