@@ -477,9 +477,7 @@ public final class Bench {
     }
 
     private static double quantile(String metrics, String name, String q) {
-        Matcher m = Pattern.compile(Pattern.quote(name) + "\\{quantile=\"" + Pattern.quote(q) + "\"\\} (\\S+)")
-                .matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        return sample(metrics, name + "{quantile=\"" + q + "\"}");
     }
 
     /** The value of the sample {@code name} (with its labels, as scraped); absent is an error of the bench's own. */
